@@ -1,0 +1,9 @@
+"""eMuse: recognise a person's mood from their face and recommend songs for it.
+
+The package holds all logic, split by domain: :mod:`emuse.vision` (faces and
+emotions), :mod:`emuse.music` (playlists, Spotify, recommendations),
+:mod:`emuse.history` (the mood database), :mod:`emuse.training` (FER2013 training
+and evaluation). Only :mod:`emuse.ui` imports Streamlit.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""eMuse history (see the module docstrings)."""

@@ -1,0 +1,9 @@
+"""Command-line subcommands of the history domain."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add this domain's subcommands to ``python -m emuse``."""

@@ -1,0 +1,1 @@
+"""eMuse music (see the module docstrings)."""

@@ -1,0 +1,1 @@
+"""eMuse training (see the module docstrings)."""
