@@ -1,0 +1,18 @@
+"""eMuse entry point: ``streamlit run Home.py``.
+
+This file only declares the pages (explicit URL paths, so links and tests can rely
+on ``/live``, ``/history``, ``/train`` and ``/playlists``) and runs the chosen one.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="eMuse", page_icon="🎵", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/live.py", title="Live", icon="🎥", url_path="live"),
+    st.Page("pages/history.py", title="Mood History", icon="📈", url_path="history"),
+    st.Page("pages/train.py", title="Train & Evaluate", icon="🧠", url_path="train"),
+    st.Page("pages/playlists.py", title="Playlists", icon="🎵", url_path="playlists"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("📈 Mood History")
+st.info("Coming soon.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("🎵 Playlists")
+st.info("Coming soon.")

@@ -1,0 +1,4 @@
+import streamlit as st
+
+st.title("🧠 Train & Evaluate")
+st.info("Coming soon.")
