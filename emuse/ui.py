@@ -37,3 +37,85 @@ def webrtc_available() -> bool:
     from streamlit.runtime import Runtime
 
     return Runtime.exists() and hasattr(Runtime.instance(), "_session_mgr")
+
+
+# --- Vision -------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the emotion model…")
+def load_classifier(model_name: str | None = None):  # -> EmotionClassifier (imported lazily: TensorFlow)
+    """One classifier per model per process, shared by every browser session (thread-safe inference)."""
+    from emuse.vision.classifier import EmotionClassifier
+
+    return EmotionClassifier(model_name)
+
+
+def live_video(session, key: str = "live"):  # session: emuse.vision.live.LiveSession
+    """The webcam component, wired to ``session.process``; ``None`` where WebRTC can't run (AppTest).
+
+    The callback closes over the session object, not over ``st.session_state``: it runs on
+    streamlit-webrtc's worker thread, where Streamlit's session state must not be touched.
+    """
+    if not webrtc_available():
+        return None
+    import av
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
+        image = session.process(frame.to_ndarray(format="bgr24"))
+        return av.VideoFrame.from_ndarray(image, format="bgr24")
+
+    return webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": ice_servers()},
+        media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+        video_frame_callback=on_frame,
+        async_processing=True,
+    )
+
+
+def mood_html(mood) -> str:  # mood: emuse.vision.smoothing.Mood | None
+    """The smoothed mood and one bar per emotion as a single HTML block (one cheap update per refresh)."""
+    from emuse.labels import COLORS, EMOJI, EMOTIONS
+
+    if mood is None:
+        return "<div style='font-size:1.6rem;font-weight:600'>Mood: no face</div>"
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;gap:.5rem;margin:.15rem 0'>"
+        f"<span style='width:6.5rem'>{EMOJI[label]} {label}</span>"
+        f"<div style='flex:1;background:#eee;border-radius:4px;height:.8rem'>"
+        f"<div style='width:{score * 100:.0f}%;background:{COLORS[label]};height:100%;border-radius:4px'></div></div>"
+        f"<span style='width:3rem;text-align:right'>{score:.0%}</span></div>"
+        for label, score in zip(EMOTIONS, mood.scores, strict=True)
+    )
+    return (
+        f"<div style='font-size:1.6rem;font-weight:600'>Mood: {mood.label} {EMOJI[mood.label]}</div>"
+        f"<div style='color:#666;margin-bottom:.4rem'>confidence {mood.confidence:.0%}</div>{rows}"
+    )
+
+
+def show_still_result(classifier, data: bytes, name: str, mime: str | None) -> None:
+    """Run a snapshot or upload through the pipeline and show the annotated picture and the mood."""
+    import cv2
+
+    from emuse.vision import offline
+    from emuse.vision.media import MediaError
+
+    try:
+        with st.spinner("Analysing…"):
+            if offline.is_video(name, mime):
+                result = offline.analyze_video(classifier, data, name)
+            else:
+                result = offline.analyze_image(classifier, data, name)
+    except MediaError as exc:
+        st.error(f"{exc}")
+        return
+    picture, verdict = st.columns([3, 2])
+    picture.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), use_container_width=True)
+    with verdict:
+        st.markdown(mood_html(result.mood), unsafe_allow_html=True)
+        frames = f" in {result.frames} sampled frames" if result.frames > 1 else ""
+        st.caption(f"{result.faces} face{'s' if result.faces != 1 else ''} found{frames}.")
+        if result.mood is None:
+            st.info("No face found. Face the camera, with your whole face in the picture and good light.")

@@ -90,6 +90,41 @@ def iter_video(path: Path, max_frames: int | None = None) -> Iterator[MediaFrame
         capture.release()
 
 
+def iter_video_bytes(data: bytes, name: str = "upload", max_frames: int | None = None) -> Iterator[MediaFrame]:
+    """Frames of an uploaded video, decoded in memory with PyAV (nothing is written to disk)."""
+    import io
+
+    import av
+
+    try:
+        container = av.open(io.BytesIO(data), mode="r")
+    except (av.error.FFmpegError, ValueError) as exc:  # not a container FFmpeg recognises
+        raise MediaError(f"{name}: not a video eMuse can read; use MP4 (H.264), WebM or MOV") from exc
+    index = 0
+    try:
+        if not container.streams.video:
+            raise MediaError(f"{name}: the file has no video track")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                if max_frames is not None and index >= max_frames:
+                    break
+                t = float(frame.time) if frame.time is not None else 0.0
+                yield MediaFrame(name, index, round(t, 4), _limit_size(frame.to_ndarray(format="bgr24")))
+                index += 1
+        except av.error.FFmpegError:
+            if index == 0:
+                raise MediaError(
+                    f"{name}: the video could not be decoded (truncated or damaged); try another file"
+                ) from None
+            # A truncated file: keep what decoded, which is what a person expects from a partial upload.
+    finally:
+        container.close()
+    if index == 0:
+        raise MediaError(f"{name}: the video has no readable frames (truncated or unsupported codec)")
+
+
 def iter_media(path: Path, max_frames: int | None = None) -> Iterator[MediaFrame]:
     """Frames of an image, a video, or every image and video in a folder (sorted by name)."""
     path = Path(path)

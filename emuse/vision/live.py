@@ -1,0 +1,101 @@
+"""One browser's live video session, between streamlit-webrtc's video thread and the page.
+
+streamlit-webrtc calls the frame callback on its own worker thread. That thread
+must never touch ``st.session_state`` and must never wait for the page, so results
+leave it through a ``queue.Queue`` that holds only the newest :class:`LiveUpdate`
+(a small immutable record). If the page is slow to read, older updates are
+replaced, not queued: the page always shows the present.
+
+streamlit-webrtc itself drops frames when the callback falls behind (its
+``async_processing`` mode keeps only the latest input frame), so slow analysis
+lowers the frame rate instead of building a backlog.
+"""
+
+from __future__ import annotations
+
+import queue
+import statistics
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.pipeline import FrameAnalyzer, draw
+from emuse.vision.smoothing import Mood
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """What the page needs to show after a frame: small, immutable, safe to pass between threads."""
+
+    mood: Mood | None
+    faces: int
+    frames: int  # frames analysed since START
+    fps: float  # frames analysed per second, over the last couple of seconds
+    callback_ms: float  # median time a frame spent in the callback, recent frames
+    at: float  # time.monotonic() of the frame
+
+
+class LiveSession:
+    """Per-browser-session analysis state; the classifier inside is shared by all sessions."""
+
+    def __init__(self, classifier: EmotionClassifier, window: int = 60) -> None:
+        self.analyzer = FrameAnalyzer(classifier)
+        self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=1)
+        self._lock = threading.Lock()  # guards the counters against overlapping callbacks
+        self._frames = 0
+        self._times: deque[float] = deque(maxlen=window)
+        self._durations: deque[float] = deque(maxlen=window)
+
+    @property
+    def model_name(self) -> str:
+        return self.analyzer.classifier.name
+
+    def process(self, bgr: np.ndarray) -> np.ndarray:
+        """Analyse one frame, draw on it, publish a :class:`LiveUpdate`; returns the annotated frame."""
+        start = time.perf_counter()
+        now = time.monotonic()
+        result = self.analyzer.analyze(bgr, now)
+        if result.faces:
+            if not bgr.flags.writeable:
+                bgr = bgr.copy()
+            draw(bgr, result)
+        with self._lock:
+            self._frames += 1
+            self._times.append(now)
+            self._durations.append((time.perf_counter() - start) * 1e3)
+            span = self._times[-1] - self._times[0]
+            fps = (len(self._times) - 1) / span if span > 0 else 0.0
+            update = LiveUpdate(
+                mood=result.mood,
+                faces=len(result.faces),
+                frames=self._frames,
+                fps=fps,
+                callback_ms=statistics.median(self._durations),
+                at=now,
+            )
+        self._publish(update)
+        return bgr
+
+    def _publish(self, update: LiveUpdate) -> None:
+        """Keep only the newest update in the queue; never block the video thread."""
+        while True:
+            try:
+                self.updates.put_nowait(update)
+                return
+            except queue.Full:
+                try:
+                    self.updates.get_nowait()
+                except queue.Empty:
+                    pass
+
+    def reset(self) -> None:
+        """Forget counters and mood (on STOP), so the next START begins fresh."""
+        with self._lock:
+            self._frames = 0
+            self._times.clear()
+            self._durations.clear()
+        self.analyzer.smoother.reset()

@@ -1,0 +1,72 @@
+"""Live: your webcam, your mood, songs for it. Snapshot and upload when WebRTC can't connect."""
+
+import queue
+import time
+
+import streamlit as st
+
+from emuse import registry, ui
+from emuse.vision.live import LiveSession
+
+st.title("🎥 Live")
+
+models = [info.name for info in registry.list_models()]
+if not models:
+    st.error("No emotion model in the models folder. Restore `models/` from git, or train one on the Train page.")
+    st.stop()
+model_name = st.sidebar.selectbox("Emotion model", models, help="Registered models; the first is the default.")
+
+try:
+    classifier = ui.load_classifier(model_name)
+except registry.ModelError as exc:
+    st.error(f"{exc}")
+    st.stop()
+
+# One LiveSession per browser session; the video thread gets it through the callback, never via session_state.
+live: LiveSession | None = st.session_state.get("live_session")
+if live is None or live.model_name != model_name:
+    live = st.session_state["live_session"] = LiveSession(classifier)
+
+video_col, mood_col = st.columns([3, 2])
+with video_col:
+    ctx = ui.live_video(live)  # early in the script, so a rerun under load doesn't lose the stream
+    if ctx is None:
+        st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
+with mood_col:
+    mood_box = st.empty()
+    status_box = st.empty()
+
+playing = bool(ctx and ctx.state.playing)
+if playing:
+    mood_box.markdown(ui.mood_html(None), unsafe_allow_html=True)
+    status_box.caption("Waiting for the first frame…")
+    while ctx.state.playing:
+        try:
+            update = live.updates.get(timeout=1.0)
+        except queue.Empty:
+            continue
+        mood_box.markdown(ui.mood_html(update.mood), unsafe_allow_html=True)
+        status_box.caption(
+            f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
+            f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
+        )
+        time.sleep(0.25)  # a few page updates a second is plenty; leave the CPU to the video
+else:
+    live.reset()
+    with mood_col:
+        st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
+
+st.divider()
+st.subheader("No live video? Use a snapshot or a file")
+snap_tab, upload_tab = st.tabs(["📸 Snapshot", "📁 Upload a photo or video"])
+with snap_tab:
+    shot = st.camera_input("Take a snapshot")
+    if shot is not None:
+        ui.show_still_result(classifier, shot.getvalue(), "snapshot", None)
+with upload_tab:
+    upload = st.file_uploader(
+        "Image or video",
+        type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"],
+    )
+    if upload is not None:
+        ui.show_still_result(classifier, upload.getvalue(), upload.name, upload.type)
