@@ -13,6 +13,7 @@ lowers the frame rate instead of building a backlog.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import statistics
 import threading
@@ -87,10 +88,8 @@ class LiveSession:
                 self.updates.put_nowait(update)
                 return
             except queue.Full:
-                try:
+                with contextlib.suppress(queue.Empty):
                     self.updates.get_nowait()
-                except queue.Empty:
-                    pass
 
     def reset(self) -> None:
         """Forget counters and mood (on STOP), so the next START begins fresh."""
