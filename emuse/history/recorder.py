@@ -1,0 +1,128 @@
+"""When a mood is worth a row: on every change, and now and then while it holds.
+
+A webcam gives a smoothed mood many times a second. Writing each one would fill
+the database with identical rows; writing only changes would make a calm hour
+look like a single instant on the timeline, and would not tell "held for an hour"
+apart from "camera switched off right after". So a :class:`MoodRecorder` writes a
+row when the smoothed label changes and a heartbeat at most every
+``heartbeat_s`` seconds while it holds. The history page draws a mood as lasting
+until the next row of its session, unless the gap is much longer than a heartbeat
+(then the person had left).
+
+It is plain Python, called from the video thread or the CLI, and never raises a
+database error at its caller: a failing database must not stop the camera. The
+last problem is kept in :attr:`MoodRecorder.last_error` for the UI to show.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from emuse.history.schema import SOURCES
+from emuse.history.store import HistoryError, HistoryStore, utc
+from emuse.vision.smoothing import Mood
+
+log = logging.getLogger(__name__)
+
+
+def new_session_id(prefix: str) -> str:
+    """A fresh session id such as ``cli-1b4e28ba2fa1`` (short enough to read in a filter)."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+class MoodRecorder:
+    """Records one session's smoothed moods into a :class:`HistoryStore`.
+
+    ``enabled`` can be flipped at any time (the privacy toggle); while it is off
+    nothing is written, and the next mood after switching it back on is written
+    as a change.
+    """
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        session_id: str,
+        source: str,
+        heartbeat_s: float = 5.0,
+        enabled: bool = True,
+    ) -> None:
+        if source not in SOURCES:
+            raise ValueError(f"unknown mood source {source!r}; expected one of {', '.join(SOURCES)}")
+        self.store = store
+        self.session_id = session_id
+        self.source = source
+        self.heartbeat_s = heartbeat_s
+        self._enabled = enabled
+        self.written = 0  # mood rows written so far
+        self.last_error: str | None = None
+        self._label: str | None = None
+        self._last_write: datetime | None = None
+        self._lock = threading.Lock()  # observe() from the video thread, toggles from the page
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        with self._lock:
+            if value and not self._enabled:
+                self._label = self._last_write = None  # resume with a fresh "change" row
+            self._enabled = bool(value)
+
+    def reset(self) -> None:
+        """Forget the current mood, so the next one is written as a change (new file, face lost)."""
+        with self._lock:
+            self._label = self._last_write = None
+
+    def observe(self, mood: Mood | None, now: datetime | None = None) -> bool:
+        """Offer the current smoothed mood (``None``: no face); returns whether a row was written.
+
+        ``now`` is the wall-clock time of the observation (UTC; default: now).
+        """
+        if not self._enabled:
+            return False
+        if mood is None:
+            self.reset()
+            return False
+        now = utc(now)
+        with self._lock:
+            changed = mood.label != self._label
+            due = self._last_write is None or (now - self._last_write).total_seconds() >= self.heartbeat_s
+            if not (changed or due):
+                return False
+            try:
+                self.store.add_mood(self.session_id, self.source, mood, now)
+            except HistoryError as exc:
+                self.last_error = str(exc)
+                log.warning("mood not recorded: %s", exc)
+                return False
+            self._label, self._last_write = mood.label, now
+            self.written += 1
+            self.last_error = None
+            return True
+
+    def song(
+        self,
+        emotion: str,
+        track_id: str,
+        name: str,
+        artists: str | Sequence[str],
+        url: str = "",
+        event: str = "recommended",
+        now: datetime | None = None,
+    ) -> bool:
+        """Record a song recommended for (or played in) this session; returns whether it was written."""
+        if not self._enabled:
+            return False
+        try:
+            self.store.add_song(self.session_id, emotion, track_id, name, artists, url, event, now)
+        except HistoryError as exc:
+            self.last_error = str(exc)
+            log.warning("song not recorded: %s", exc)
+            return False
+        return True

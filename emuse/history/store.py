@@ -1,0 +1,377 @@
+"""The mood history database: SQLite by default, any SQLAlchemy URL (PostgreSQL) by choice.
+
+Why it is built this way:
+
+* **Short transactions, retried.** Several browser sessions, a CLI run and maybe a
+  second app instance write at once. Every call here is one small transaction; a
+  busy or locked database is retried with a bounded, jittered backoff before the
+  caller sees a :class:`HistoryError`, so concurrent writers lose nothing.
+* **SQLite in WAL mode with a busy timeout.** Readers (the history page) never
+  block writers (the video thread), and a writer waits for the lock instead of
+  failing at once. Writes start with ``BEGIN IMMEDIATE`` so a transaction takes the
+  write lock up front, where the busy timeout applies, instead of failing to
+  upgrade a read lock half way through.
+* **One clear error type.** A locked, read-only, damaged or unreachable database
+  becomes a :class:`HistoryError` whose message says what to do; the rest of the
+  app keeps working without history.
+* **Portable SQL only.** Everything goes through SQLAlchemy Core; the only
+  SQLite-specific statements are the connection pragmas below.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from emuse import config
+from emuse.history import schema
+from emuse.labels import EMOTIONS, normalize_label
+from emuse.vision.smoothing import Mood
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Columns of :meth:`HistoryStore.moods` and :meth:`HistoryStore.songs`, in order.
+MOOD_COLUMNS: tuple[str, ...] = ("id", "time", "session", "source", "emotion", "confidence", *schema.SCORE_COLUMNS)
+SONG_COLUMNS: tuple[str, ...] = ("id", "time", "session", "emotion", "track_id", "name", "artists", "url", "event")
+
+
+class HistoryError(RuntimeError):
+    """The history database can't be used right now; the message says why and what to do."""
+
+
+def database_url() -> str:
+    """``EMUSE_DATABASE_URL`` if set, else the SQLite file ``$EMUSE_DATA_DIR/history.sqlite``."""
+    url = os.environ.get("EMUSE_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{config.data_dir() / 'history.sqlite'}"
+
+
+def utc(value: datetime | None = None) -> datetime:
+    """An aware UTC datetime: now, or ``value`` converted (a naive value is taken to be UTC)."""
+    if value is None:
+        return datetime.now(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    pgcode = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
+    # SQLite: lock held by another connection. PostgreSQL: serialization failure or deadlock.
+    return "locked" in message or "busy" in message or pgcode in ("40001", "40P01")
+
+
+def _explain(exc: BaseException, where: str) -> HistoryError:
+    """Turn a driver error into a message a person can act on."""
+    original = getattr(exc, "orig", None) or exc
+    message = str(original).lower()
+    if "locked" in message or "busy" in message:
+        text = (
+            f"the history database ({where}) is busy: another program holds a lock on it. "
+            "Close other programs using it and try again."
+        )
+    elif "readonly" in message or "read-only" in message or "read only" in message:
+        text = (
+            f"the history database ({where}) is read-only. Make the file and its folder writable, "
+            "or set EMUSE_DATA_DIR or EMUSE_DATABASE_URL to a writable place."
+        )
+    elif "not a database" in message or "malformed" in message or "corrupt" in message:
+        text = (
+            f"the history database ({where}) is damaged ({original}). Move the file aside and eMuse starts "
+            "a new, empty history, or restore it from a backup."
+        )
+    elif "unable to open" in message:
+        text = (
+            f"the history database ({where}) cannot be opened. Check that its folder exists and is writable, "
+            "or set EMUSE_DATA_DIR or EMUSE_DATABASE_URL."
+        )
+    else:
+        text = f"the history database ({where}) failed: {original}"
+    return HistoryError(text)
+
+
+def _sqlite_engine(url: str, busy_timeout_s: float) -> Engine:
+    # check_same_thread=False: the pool hands a connection to whichever thread asks
+    # next (page script, video thread); each is used by one thread at a time.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (below); pysqlite's implicit transactions would
+        # defeat BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")  # persistent: a no-op once the file is in WAL
+            except Exception as exc:  # a read-only database can still be read in its current mode
+                if "readonly" not in str(exc).lower():
+                    raise
+            cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, and much faster
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("emuse_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class HistoryStore:
+    """Read and write mood and song rows. Thread-safe; share one per process.
+
+    ``busy_timeout_s`` is how long SQLite waits for a lock per attempt, and
+    ``retries`` how many more attempts follow (with a backoff of at most a second)
+    before a :class:`HistoryError`.
+    """
+
+    def __init__(self, url: str | None = None, *, busy_timeout_s: float = 2.0, retries: int = 5) -> None:
+        self.url = url or database_url()
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise HistoryError(
+                f"{self.url!r} is not a database URL; use e.g. sqlite:////path/history.sqlite or "
+                "postgresql+psycopg://user:password@host/dbname in EMUSE_DATABASE_URL"
+            ) from exc
+        #: Where the database is, safe to show (no password).
+        self.where = parsed.render_as_string(hide_password=True)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.retries = retries
+        try:
+            if self.is_sqlite:
+                self._engine = _sqlite_engine(self.url, busy_timeout_s)
+            else:
+                self._engine = create_engine(self.url, pool_pre_ping=True)
+        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise HistoryError(
+                f"no database driver for {self.where} ({exc}); for PostgreSQL install psycopg "
+                "(pip install 'psycopg[binary]') and use a postgresql+psycopg:// URL"
+            ) from exc
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _run(self, work: Callable[[Connection], T], *, write: bool, prepare: bool = True) -> T:
+        """Run ``work`` in one short transaction, retrying while the database is busy."""
+        if prepare:
+            self.ensure_schema()
+        delay = 0.05
+        for attempt in range(self.retries + 1):
+            try:
+                with self._engine.connect() as conn:
+                    if write:
+                        conn.execution_options(emuse_write=True)
+                    with conn.begin():
+                        return work(conn)
+            except DBAPIError as exc:
+                if _is_busy(exc) and attempt < self.retries:
+                    log.info("history database busy, retrying in %.2fs", delay)
+                    time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers don't retry in lockstep
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise _explain(exc, self.where) from exc
+            except SQLAlchemyError as exc:
+                raise _explain(exc, self.where) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def ensure_schema(self) -> None:
+        """Create the tables or migrate them to the current version (once per store)."""
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                before, after = self._run(schema.upgrade, write=True, prepare=False)
+            except ValueError as exc:  # a newer schema than we know
+                raise HistoryError(str(exc)) from exc
+            except HistoryError:
+                # Another process may have created the tables at the same moment
+                # (PostgreSQL has no BEGIN IMMEDIATE); if so, the schema is ready now.
+                if self._run(schema.current_version, write=False, prepare=False) != schema.SCHEMA_VERSION:
+                    raise
+                before = after = schema.SCHEMA_VERSION
+            if before != after:
+                log.info("history database %s: schema %d -> %d", self.where, before, after)
+            self._ready = True
+
+    def schema_version(self) -> int:
+        return self._run(schema.current_version, write=False)
+
+    def dispose(self) -> None:
+        """Close pooled connections (tests, or before moving the file)."""
+        self._engine.dispose()
+
+    # -- writing --------------------------------------------------------------
+
+    def add_mood(self, session: str, source: str, mood: Mood, time: datetime | None = None) -> None:
+        """Record one smoothed mood of ``session`` (now, unless ``time`` is given)."""
+        self.add_moods([(session, source, mood, time)])
+
+    def add_moods(self, rows: Iterable[tuple[str, str, Mood, datetime | None]]) -> int:
+        """Record several moods in one transaction; returns how many."""
+        values = [_mood_values(*row) for row in rows]
+        if not values:
+            return 0
+        self._run(lambda conn: conn.execute(schema.moods.insert(), values), write=True)
+        return len(values)
+
+    def add_song(
+        self,
+        session: str,
+        emotion: str,
+        track_id: str,
+        name: str,
+        artists: str | Sequence[str],
+        url: str = "",
+        event: str = "recommended",
+        time: datetime | None = None,
+    ) -> None:
+        """Record that a song was recommended for (or played in) a mood."""
+        if event not in schema.SONG_EVENTS:
+            raise ValueError(f"unknown song event {event!r}; expected one of {', '.join(schema.SONG_EVENTS)}")
+        if not isinstance(artists, str):
+            artists = ", ".join(artists)
+        values = {
+            "time": utc(time),
+            "session": _session(session),
+            "emotion": normalize_label(emotion),
+            "track_id": str(track_id),
+            "name": str(name),
+            "artists": artists,
+            "url": str(url or ""),
+            "event": event,
+        }
+        self._run(lambda conn: conn.execute(schema.songs.insert(), values), write=True)
+
+    def clear(self, sessions: Sequence[str] | None = None) -> tuple[int, int]:
+        """Delete all rows, or those of ``sessions``; returns ``(moods, songs)`` deleted."""
+
+        def work(conn: Connection) -> tuple[int, int]:
+            counts = []
+            for table in (schema.moods, schema.songs):
+                statement = delete(table)
+                if sessions is not None:
+                    statement = statement.where(table.c.session.in_(list(sessions)))
+                counts.append(conn.execute(statement).rowcount or 0)
+            return counts[0], counts[1]
+
+        return self._run(work, write=True)
+
+    # -- reading --------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int]:
+        """``(mood rows, song rows)`` in the whole database."""
+
+        def work(conn: Connection) -> tuple[int, int]:
+            n_moods = conn.execute(select(func.count()).select_from(schema.moods)).scalar_one()
+            n_songs = conn.execute(select(func.count()).select_from(schema.songs)).scalar_one()
+            return int(n_moods), int(n_songs)
+
+        return self._run(work, write=False)
+
+    def moods(
+        self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Mood rows in time order (``time`` as UTC), optionally within ``[start, end)`` and ``sessions``."""
+        query = _filtered(select(*(schema.moods.c[c] for c in MOOD_COLUMNS)), schema.moods, start, end, sessions)
+        return self._frame(query, MOOD_COLUMNS)
+
+    def songs(
+        self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Song rows in time order, filtered like :meth:`moods`."""
+        query = _filtered(select(*(schema.songs.c[c] for c in SONG_COLUMNS)), schema.songs, start, end, sessions)
+        return self._frame(query, SONG_COLUMNS)
+
+    def _frame(self, query: Select, columns: Sequence[str]) -> pd.DataFrame:
+        rows = self._run(lambda conn: conn.execute(query).all(), write=False)
+        frame = pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
+        frame["time"] = pd.to_datetime(frame["time"], utc=True)  # naive SQLite values are UTC
+        return frame
+
+    def export_rows(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
+        """Every row, moods then songs, as dicts with :data:`schema.EXPORT_COLUMNS` keys that apply.
+
+        Read in batches by id, one short transaction each, so exporting a large
+        history never holds a lock for long or loads it all into memory.
+        """
+        for kind, table, columns in (("mood", schema.moods, MOOD_COLUMNS), ("song", schema.songs, SONG_COLUMNS)):
+            last_id = 0
+            while True:
+                query = (
+                    select(*(table.c[c] for c in columns))
+                    .where(table.c.id > last_id)
+                    .order_by(table.c.id)
+                    .limit(batch)
+                )
+                rows = self._run(lambda conn, q=query: conn.execute(q).all(), write=False)
+                if not rows:
+                    break
+                for row in rows:
+                    record = dict(zip(columns, row, strict=True))
+                    last_id = record.pop("id")
+                    record["time"] = utc(record["time"]).isoformat()
+                    yield {"kind": kind, **record}
+
+
+def _session(session: str) -> str:
+    session = str(session).strip()
+    if not session or len(session) > 64:
+        raise ValueError("a history session id must be 1 to 64 characters")
+    return session
+
+
+def _mood_values(session: str, source: str, mood: Mood, time: datetime | None = None) -> dict[str, Any]:
+    if source not in schema.SOURCES:
+        raise ValueError(f"unknown mood source {source!r}; expected one of {', '.join(schema.SOURCES)}")
+    if len(mood.scores) != len(EMOTIONS):
+        raise ValueError(f"a mood needs {len(EMOTIONS)} scores in EMOTIONS order, got {len(mood.scores)}")
+    values: dict[str, Any] = {
+        "time": utc(time),
+        "session": _session(session),
+        "source": source,
+        "emotion": normalize_label(mood.label),
+        "confidence": float(mood.confidence),
+    }
+    values.update({name: float(score) for name, score in zip(schema.SCORE_COLUMNS, mood.scores, strict=True)})
+    return values
+
+
+def _filtered(
+    query: Select, table: Any, start: datetime | None, end: datetime | None, sessions: Sequence[str] | None
+) -> Select:
+    if start is not None:
+        query = query.where(table.c.time >= utc(start))
+    if end is not None:
+        query = query.where(table.c.time < utc(end))
+    if sessions is not None:
+        query = query.where(table.c.session.in_(list(sessions)))
+    return query.order_by(table.c.time, table.c.id)
+
+
+def open_store(url: str | None = None, **kwargs: Any) -> HistoryStore:
+    """A ready store (schema created or migrated), or a :class:`HistoryError` saying why not."""
+    store = HistoryStore(url, **kwargs)
+    store.ensure_schema()
+    return store
