@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default=None, help="registered model name or folder (default: the registry default)"
     )
     analyze.add_argument("--max-frames", type=int, default=None, help="stop each video after N frames")
+    analyze.add_argument("--record", action="store_true", help="save the smoothed moods to the mood history")
     analyze.set_defaults(handler=cmd_analyze)
 
     for module_name in COMMAND_MODULES:
@@ -63,14 +64,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from emuse.vision.media import iter_media
     from emuse.vision.pipeline import FrameAnalyzer
 
+    recorder = None
+    if args.record:  # open the history first: a locked database stops us before the slow part
+        from emuse.history.cli import cli_recorder
+
+        recorder = cli_recorder()
     classifier = EmotionClassifier(args.model)
     analyzer: FrameAnalyzer | None = None
     current_source = None
     for frame in iter_media(args.path, args.max_frames):
         if frame.source != current_source:  # a new file starts a new smoothed mood
             analyzer, current_source = FrameAnalyzer(classifier), frame.source
+            if recorder is not None:
+                recorder.reset()
         assert analyzer is not None
         result = analyzer.analyze(frame.image, now=frame.t)
+        if recorder is not None:
+            recorder.observe(result.mood)
         if args.json:
             record = {
                 "source": frame.source,
@@ -83,6 +93,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             faces = ", ".join(f"{f.emotion} {f.confidence:.0%} at {list(f.box)}" for f in result.faces) or "no face"
             mood = f" | mood: {result.mood.label}" if result.mood else ""
             print(f"{frame.source} #{frame.index} t={frame.t:.2f}s: {faces}{mood}", flush=True)
+    if recorder is not None:
+        from emuse.history.cli import report_recording
+
+        return report_recording(recorder)
     return EXIT_OK
 
 

@@ -58,6 +58,7 @@ class MoodRecorder:
         self.heartbeat_s = heartbeat_s
         self._enabled = enabled
         self.written = 0  # mood rows written so far
+        self.failed = 0  # rows (moods or songs) lost to database errors
         self.last_error: str | None = None
         self._label: str | None = None
         self._last_write: datetime | None = None
@@ -99,11 +100,11 @@ class MoodRecorder:
                 self.store.add_mood(self.session_id, self.source, mood, now)
             except HistoryError as exc:
                 self.last_error = str(exc)
+                self.failed += 1
                 log.warning("mood not recorded: %s", exc)
                 return False
             self._label, self._last_write = mood.label, now
             self.written += 1
-            self.last_error = None
             return True
 
     def song(
@@ -123,6 +124,7 @@ class MoodRecorder:
             self.store.add_song(self.session_id, emotion, track_id, name, artists, url, event, now)
         except HistoryError as exc:
             self.last_error = str(exc)
+            self.failed += 1
             log.warning("song not recorded: %s", exc)
             return False
         return True
