@@ -1,1 +1,26 @@
-"""eMuse music (see the module docstrings)."""
+"""eMuse music: per-emotion playlists, Spotify sync and recommendations.
+
+What other parts of the app use::
+
+    from emuse.music import Recommender, Track, load_playlist, STRATEGIES
+
+    rec = Recommender(strategy="lift", n=5)      # one per session
+    tracks = rec.for_mood("sad")                 # changes only when the mood does
+    tracks[0].embed_url, tracks[0].open_url      # Spotify player / "open in Spotify"
+
+Spotify itself (``emuse.music.auth``, ``spotify``, ``sync``) is imported only where needed.
+"""
+
+from emuse.music.recommend import STRATEGIES, Recommendation, Recommender, playlists_for
+from emuse.music.store import ConflictError, PlaylistError, Track, load_playlist
+
+__all__ = [
+    "STRATEGIES",
+    "ConflictError",
+    "PlaylistError",
+    "Recommendation",
+    "Recommender",
+    "Track",
+    "load_playlist",
+    "playlists_for",
+]
