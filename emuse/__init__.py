@@ -7,3 +7,5 @@ and evaluation). Only :mod:`emuse.ui` imports Streamlit.
 """
 
 __version__ = "0.1.0"
+
+from emuse import quiet as _quiet  # noqa: F401  (native library load order; see emuse/quiet.py)

@@ -1,4 +1,12 @@
-"""Keep library chatter (TensorFlow, absl, OpenCV's ffmpeg) out of our output.
+"""Process-wide native-library setup, done once when ``emuse`` is imported.
+
+1. Load order: TensorFlow bundles BoringSSL and exports its symbols. If TensorFlow is
+   loaded first, importing aiortc's ``pylibsrtp`` (OpenSSL through cffi) later in the
+   same process crashes it with a segmentation fault (seen with tensorflow-cpu 2.21,
+   aiortc 1.16: the Streamlit server died when the Live page opened after TensorFlow
+   had loaded). So ``pylibsrtp`` is imported here first, when it is installed (21 ms).
+
+2. Keep library chatter (TensorFlow, absl, OpenCV's ffmpeg) out of our output.
 
 The CLI promises that stdout carries only results and stderr only our own error
 line. TensorFlow prints C++ log lines straight to file descriptor 2 while it loads,
@@ -19,6 +27,12 @@ from types import ModuleType
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+
+if "tensorflow" not in sys.modules:
+    try:
+        import pylibsrtp  # noqa: F401  (see 1. above: must load before TensorFlow)
+    except ImportError:  # the CLI-only or training-only installs have no aiortc
+        pass
 
 
 @contextlib.contextmanager
