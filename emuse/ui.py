@@ -119,3 +119,90 @@ def show_still_result(classifier, data: bytes, name: str, mime: str | None) -> N
         st.caption(f"{result.faces} face{'s' if result.faces != 1 else ''} found{frames}.")
         if result.mood is None:
             st.info("No face found. Face the camera, with your whole face in the picture and good light.")
+
+
+# --- Mood history (emuse.history) -------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _history_store(url: str):  # -> emuse.history.store.HistoryStore
+    from emuse.history.store import open_store
+
+    return open_store(url)
+
+
+def history_store(quiet: bool = False):  # -> HistoryStore | None
+    """The process-wide history store, or ``None`` (after a warning unless ``quiet``) when it is unusable.
+
+    Keyed by URL so a changed ``EMUSE_DATABASE_URL`` / ``EMUSE_DATA_DIR`` takes effect;
+    a failure is not cached, so the next rerun tries again.
+    """
+    from emuse.history.store import HistoryError, database_url
+
+    try:
+        return _history_store(database_url())
+    except HistoryError as exc:
+        if not quiet:
+            st.warning(f"Mood history is unavailable: {exc}", icon="⚠️")
+        return None
+
+
+def history_session_id() -> str:
+    """This browser session's history id (``web-…``), made once per session."""
+    if "history_session_id" not in st.session_state:
+        from emuse.history.recorder import new_session_id
+
+        st.session_state["history_session_id"] = new_session_id("web")
+    return st.session_state["history_session_id"]
+
+
+def recording_enabled() -> bool:
+    """Whether this person wants their moods recorded (on unless they switched it off)."""
+    return bool(st.session_state.get("record_moods", True))
+
+
+def recording_toggle() -> bool:
+    """The "Record my moods" switch; the choice lives in ``st.session_state["record_moods"]``.
+
+    Widget state is dropped when a page without the widget runs, so the choice is
+    copied to a plain key that survives moving between the Live and History pages.
+    """
+
+    def _remember() -> None:
+        st.session_state["record_moods"] = st.session_state["_record_moods_toggle"]
+
+    st.session_state["_record_moods_toggle"] = recording_enabled()
+    return st.toggle(
+        "Record my moods",
+        key="_record_moods_toggle",
+        on_change=_remember,
+        help="When on, your smoothed mood (not your picture) and the songs you get are saved to the mood history.",
+    )
+
+
+def mood_recorder(source: str = "live", heartbeat_s: float = 5.0):  # -> MoodRecorder | None
+    """This browser session's recorder for ``source``, following the recording switch.
+
+    ``None`` when the history database is unavailable (the page keeps working
+    without it). The same recorder comes back on every rerun, so its
+    change/heartbeat state carries over.
+    """
+    from emuse.history.recorder import MoodRecorder
+
+    store = history_store(quiet=True)
+    if store is None:
+        return None
+    key = f"_history_recorder_{source}"
+    recorder = st.session_state.get(key)
+    if recorder is None or recorder.store is not store:
+        recorder = st.session_state[key] = MoodRecorder(store, history_session_id(), source, heartbeat_s=heartbeat_s)
+    recorder.enabled = recording_enabled()
+    return recorder
+
+
+def browser_timezone() -> str | None:
+    """The viewer's IANA time zone as the browser reports it (``None`` in tests and old browsers)."""
+    try:
+        return st.context.timezone
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None

@@ -290,6 +290,37 @@ class HistoryStore:
 
         return self._run(work, write=False)
 
+    def sessions(self) -> pd.DataFrame:
+        """One row per session with any mood or song: ``session, source, first, last, moods, songs``.
+
+        An aggregate query, so the page can offer its filters without loading every row.
+        """
+
+        def work(conn: Connection) -> tuple[list[Any], list[Any]]:
+            m, s = schema.moods.c, schema.songs.c
+            mood_rows = conn.execute(
+                select(m.session, func.min(m.source), func.min(m.time), func.max(m.time), func.count()).group_by(
+                    m.session
+                )
+            ).all()
+            song_rows = conn.execute(
+                select(s.session, func.min(s.time), func.max(s.time), func.count()).group_by(s.session)
+            ).all()
+            return mood_rows, song_rows
+
+        mood_rows, song_rows = self._run(work, write=False)
+        by_session: dict[str, dict[str, Any]] = {}
+        for session, source, first, last, count in mood_rows:
+            by_session[session] = {"source": source, "first": utc(first), "last": utc(last), "moods": count, "songs": 0}
+        for session, first, last, count in song_rows:
+            entry = by_session.setdefault(session, {"source": "", "first": utc(first), "last": utc(last), "moods": 0})
+            entry.update(first=min(entry["first"], utc(first)), last=max(entry["last"], utc(last)), songs=count)
+        frame = pd.DataFrame(
+            [{"session": k, **v} for k, v in by_session.items()],
+            columns=["session", "source", "first", "last", "moods", "songs"],
+        )
+        return frame.sort_values("first", ascending=False, ignore_index=True)
+
     def moods(
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:
@@ -320,10 +351,7 @@ class HistoryStore:
             last_id = 0
             while True:
                 query = (
-                    select(*(table.c[c] for c in columns))
-                    .where(table.c.id > last_id)
-                    .order_by(table.c.id)
-                    .limit(batch)
+                    select(*(table.c[c] for c in columns)).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
                 )
                 rows = self._run(lambda conn, q=query: conn.execute(q).all(), write=False)
                 if not rows:
