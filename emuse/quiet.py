@@ -29,10 +29,8 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 if "tensorflow" not in sys.modules:
-    try:
+    with contextlib.suppress(ImportError):  # installs without aiortc need nothing here
         import pylibsrtp  # noqa: F401  (see 1. above: must load before TensorFlow)
-    except ImportError:  # the CLI-only or training-only installs have no aiortc
-        pass
 
 
 @contextlib.contextmanager
