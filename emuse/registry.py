@@ -119,3 +119,80 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: A model name is a folder name: letters, digits, ``_``, ``-`` and ``.``, not starting with a dot.
+_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def check_name(name: str, root: Path | None = None, *, overwrite: bool = False) -> str:
+    """Validate a new model's name (and that it is free unless ``overwrite``); return it stripped."""
+    name = str(name).strip()
+    if not name or name.startswith(".") or not set(name) <= _NAME_OK or len(name) > 80:
+        raise ModelError(f"model name {name!r} must be 1-80 letters, digits, '_', '-' or '.', not starting with '.'")
+    root = root or config.models_dir()
+    if (root / name).exists() and not overwrite:
+        raise ModelError(f"a model called {name!r} already exists in {root}; pick another name or delete that folder")
+    return name
+
+
+def save_model(
+    model: Any, name: str, meta: dict[str, Any], root: Path | None = None, *, overwrite: bool = False
+) -> ModelInfo:
+    """Save a Keras model and its ``meta.json`` as ``root/name/`` in one step.
+
+    Both files are written into ``root/.staging/`` first and the folder is
+    renamed into place, so the registry never shows a half-written model (the Live
+    page may list models while training finishes).
+    """
+    root = root or config.models_dir()
+    name = check_name(name, root, overwrite=overwrite)
+    staging = root / ".staging"  # not a model folder itself, so list_models() never sees a half-saved model
+    staging.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=staging, prefix=f"{name}."))
+    target = root / name
+    try:
+        model.save(tmp / "model.keras")
+        write_meta(tmp, {**meta, "name": name})
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=staging, prefix=f"{name}.old."))
+            os.replace(target, old / name)
+            os.replace(tmp, target)
+            _remove_tree(old)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        _remove_tree(tmp)
+        raise
+    return read_meta(target)
+
+
+def update_meta(name_or_path: str | Path, changes: dict[str, Any], root: Path | None = None) -> ModelInfo:
+    """Merge ``changes`` into a registered model's ``meta.json`` (e.g. new ``metrics``), atomically."""
+    info = resolve(name_or_path, root)
+    write_meta(info.path, {**info.meta, **changes})
+    return read_meta(info.path)
+
+
+def metrics_summary(info: ModelInfo) -> dict[str, Any]:
+    """One comparison row for a model: the headline figures of its ``metrics`` (None where unknown)."""
+    metrics = info.meta.get("metrics") or {}
+    epochs = info.meta.get("epochs")
+    return {
+        "model": info.name,
+        "architecture": info.meta.get("architecture"),
+        "input": f"{info.input_shape[0]}x{info.input_shape[1]}x{info.input_shape[2]}",
+        "accuracy": metrics.get("accuracy"),
+        "macro_f1": metrics.get("macro_f1"),
+        "evaluated_on": metrics.get("split"),
+        "images": metrics.get("n"),
+        "epochs": epochs.get("run") if isinstance(epochs, dict) else epochs,
+        "training_time_s": info.meta.get("training_time_s"),
+        "default": info.name == default_model_name(info.path.parent),
+    }
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

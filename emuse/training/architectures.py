@@ -1,0 +1,162 @@
+"""The networks, selectable by name.
+
+Every model starts with its pixel scaling as a layer, so a saved model takes raw
+0..255 grayscale pixels: the original project scaled by 1/255 when training and
+forgot to at inference; here that mistake cannot happen.
+
+* ``original_cnn``: the original project's CNN exactly as it was (Conv32, Conv64,
+  MaxPool, Dropout .25, Conv128, MaxPool, Conv128, MaxPool, Dropout .25, Flatten,
+  Dense 1024, Dropout .5, Dense 7 softmax), 48x48x1, with its Adam(1e-4).
+* ``mini_xception``: Arriaga et al.'s mini-Xception (depthwise-separable residual
+  blocks, about 60k parameters), the family of the shipped model; fast on a CPU.
+* ``vgg_fer``: our stronger design, after the VGG variant of Khaireddin & Chen
+  ("Facial Emotion Recognition: State of the Art Performance on FER2013", 2021,
+  73.28% single-model): four blocks of two 3x3 conv + batch norm + ReLU with
+  64/128/256/512 filters, max pooling and dropout, then two 1024-unit dense layers,
+  trained with SGD + Nesterov momentum and a plateau schedule. It needs many epochs
+  (the paper used ~300) and is slow on a CPU; choose it on a GPU machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from emuse.labels import EMOTIONS
+from emuse.quiet import import_keras
+
+NUM_CLASSES = len(EMOTIONS)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """How to build and train one network."""
+
+    name: str
+    description: str
+    input_size: int
+    scaling: str  # in words, for meta.json
+    learning_rate: float
+    optimizer: str  # "adam" or "sgd"
+    build: Callable[[Any, tuple[int, int, int]], Any]
+
+
+def _original_cnn(keras: Any, shape: tuple[int, int, int]) -> Any:
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=shape, name="gray_pixels"),
+            layers.Rescaling(1 / 255, name="to_0_1"),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Dropout(0.25),
+            layers.Conv2D(128, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(128, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(1024, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="original_cnn",
+    )
+
+
+def _mini_xception(keras: Any, shape: tuple[int, int, int]) -> Any:
+    layers, l2 = keras.layers, keras.regularizers.l2(0.01)
+    inputs = keras.Input(shape=shape, name="gray_pixels")
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="to_minus1_1")(inputs)
+    for _ in range(2):
+        x = layers.Conv2D(8, 3, use_bias=False, kernel_regularizer=l2)(x)
+        x = layers.Activation("relu")(layers.BatchNormalization()(x))
+    for filters in (16, 32, 64, 128):
+        residual = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=2, padding="same", use_bias=False)(x))
+        x = layers.SeparableConv2D(filters, 3, padding="same", depthwise_regularizer=l2, use_bias=False)(x)
+        x = layers.Activation("relu")(layers.BatchNormalization()(x))
+        x = layers.SeparableConv2D(filters, 3, padding="same", depthwise_regularizer=l2, use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        x = layers.Add()([x, residual])
+    x = layers.Conv2D(NUM_CLASSES, 3, padding="same")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Activation("softmax", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="mini_xception")
+
+
+def _vgg_fer(keras: Any, shape: tuple[int, int, int]) -> Any:
+    layers = keras.layers
+    inputs = keras.Input(shape=shape, name="gray_pixels")
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="to_minus1_1")(inputs)
+    for filters in (64, 128, 256, 512):
+        for _ in range(2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.Activation("relu")(layers.BatchNormalization()(x))
+        x = layers.MaxPooling2D(2)(x)
+        x = layers.Dropout(0.2)(x)
+    x = layers.Flatten()(x)
+    for _ in range(2):
+        x = layers.Dense(1024, use_bias=False)(x)
+        x = layers.Activation("relu")(layers.BatchNormalization()(x))
+        x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="vgg_fer")
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a
+    for a in (
+        Architecture(
+            "original_cnn",
+            "The original project's CNN, reproduced as it was (about 2.3M parameters).",
+            48,
+            "inside the model: Rescaling(1/255) to [0, 1]",
+            1e-4,
+            "adam",
+            _original_cnn,
+        ),
+        Architecture(
+            "mini_xception",
+            "Arriaga et al.'s mini-Xception: small and fast (about 60k parameters), ~66% on FER2013.",
+            48,
+            "inside the model: Rescaling(1/127.5, offset=-1) to [-1, 1]",
+            1e-3,
+            "adam",
+            _mini_xception,
+        ),
+        Architecture(
+            "vgg_fer",
+            "Our VGG-style network (about 10M parameters) aimed at the best single-model results (~73%); slow on CPU.",
+            48,
+            "inside the model: Rescaling(1/127.5, offset=-1) to [-1, 1]",
+            1e-2,
+            "sgd",
+            _vgg_fer,
+        ),
+    )
+}
+
+
+def get(name: str) -> Architecture:
+    """The architecture called ``name``; ``ValueError`` lists the choices."""
+    try:
+        return ARCHITECTURES[name]
+    except KeyError:
+        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
+
+
+def build(name: str, input_size: int | None = None) -> Any:
+    """A fresh, compiled Keras model for raw-pixel (size, size, 1) input."""
+    arch = get(name)
+    keras = import_keras()
+    size = input_size or arch.input_size
+    model = arch.build(keras, (size, size, 1))
+    if arch.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(learning_rate=arch.learning_rate, momentum=0.9, nesterov=True)
+    else:
+        optimizer = keras.optimizers.Adam(learning_rate=arch.learning_rate)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

@@ -1,0 +1,76 @@
+"""Evaluate a model on a labeled data set: the figures of :mod:`emuse.training.metrics`.
+
+Works for any registered model, whatever its input size or output order: the 48x48
+FER2013 images are resized to the model's input, raw 0..255 pixels are fed (scaling
+is inside every eMuse model), and the outputs are mapped to canonical order through
+the labels in ``meta.json``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from emuse import registry
+from emuse.labels import EMOTIONS, reorder_scores
+from emuse.quiet import import_keras
+from emuse.training.data import load, split_key
+from emuse.training.metrics import classification_metrics
+
+#: How each split is called in each layout (reported with the metrics).
+SPLIT_NAMES = {
+    "csv": {"train": "Training", "val": "PublicTest", "test": "PrivateTest"},
+    "folders": {"train": "train/", "val": "validation (from train/)", "test": "test/"},
+}
+
+
+def load_model(info: registry.ModelInfo) -> Any:
+    """The Keras model of a registry entry, with a clear error when the file is broken."""
+    keras = import_keras()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return keras.models.load_model(info.model_file, compile=False)
+    except Exception as exc:  # Keras raises many types for a bad file
+        raise registry.ModelError(f"{info.model_file} could not be loaded ({type(exc).__name__}: {exc})") from exc
+
+
+def predict_scores(model: Any, x: np.ndarray, labels: tuple[str, ...] = EMOTIONS, batch_size: int = 256) -> np.ndarray:
+    """Scores (N, 7) in canonical order for (N, H, W) uint8 images of any size."""
+    _, height, width, channels = model.input_shape
+    if x.shape[1:3] != (height, width):
+        interpolation = cv2.INTER_AREA if x.shape[1] > height else cv2.INTER_LINEAR
+        x = np.stack([cv2.resize(img, (width, height), interpolation=interpolation) for img in x])
+    batch = x.astype(np.float32)[..., None]
+    if channels == 3:
+        batch = np.repeat(batch, 3, axis=-1)
+    scores = (
+        np.concatenate(
+            [np.asarray(model(batch[i : i + batch_size], training=False)) for i in range(0, len(batch), batch_size)]
+        )
+        if len(batch)
+        else np.zeros((0, len(EMOTIONS)), np.float32)
+    )
+    return reorder_scores(scores, labels)
+
+
+def evaluate_arrays(model: Any, x: np.ndarray, y: np.ndarray, labels: tuple[str, ...] = EMOTIONS) -> dict[str, Any]:
+    """Metrics of ``model`` on images ``x`` with canonical label indexes ``y``."""
+    predictions = predict_scores(model, x, labels).argmax(axis=1)
+    return classification_metrics(y, predictions)
+
+
+def evaluate(
+    model: str | Path | None, data_path: str | Path, split: str = "test", root: Path | None = None
+) -> dict[str, Any]:
+    """Evaluate a registered model (name or folder) on ``split`` of a data set (CSV, folders, zip)."""
+    info = registry.resolve(model, root)
+    data = load(data_path)
+    key = split_key(split)
+    part = data.split(key)
+    metrics = evaluate_arrays(load_model(info), part.x, part.y, info.labels)
+    return {"model": info.name, "split": SPLIT_NAMES[data.layout][key], "data": data.source, **metrics}
