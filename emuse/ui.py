@@ -206,3 +206,30 @@ def browser_timezone() -> str | None:
         return st.context.timezone
     except Exception:  # no browser context (AppTest, bare mode)
         return None
+
+
+def history_delete_controls(store, selected: list[str]) -> None:  # store: HistoryStore
+    """Delete this browser session's history, the selected sessions, or all of it, after a confirmation.
+
+    The deletion runs in the button's callback, before the page script, so the
+    charts drawn after it already show the history without the deleted rows.
+    """
+    from emuse.history.store import HistoryError
+
+    choices: dict[str, list[str] | None] = {"This browser session": [history_session_id()]}
+    if selected:
+        choices[f"The {len(selected)} selected session{'s' if len(selected) != 1 else ''}"] = list(selected)
+    choices["All history on this server"] = None
+    what = st.radio("Delete", list(choices), horizontal=True, key="_history_delete_what")
+    sure = st.checkbox("Yes, delete it for good", key="_history_delete_sure")
+
+    def _delete() -> None:
+        try:
+            n_moods, n_songs = store.clear(choices[what])
+        except HistoryError as exc:
+            st.session_state["_history_error"] = f"Nothing deleted: {exc}"
+        else:
+            st.session_state["_history_success"] = f"Deleted {n_moods} mood rows and {n_songs} song rows."
+        st.session_state["_history_delete_sure"] = False
+
+    st.button("🗑️ Delete", type="primary", disabled=not sure, on_click=_delete)

@@ -133,18 +133,19 @@ def share_figure(span_frame: pd.DataFrame) -> go.Figure:
         return _empty_figure("No moods in this selection")
     totals = span_frame.groupby("emotion", as_index=False)["seconds"].sum()
     totals["minutes"] = totals["seconds"] / 60
-    totals["label"] = [f"{EMOJI[e]} {e}" for e in totals["emotion"]]
+    totals["mood"] = [f"{EMOJI[e]} {e}" for e in totals["emotion"]]
     figure = px.pie(
         totals,
-        names="emotion",
+        names="mood",
         values="minutes",
         color="emotion",
         color_discrete_map=COLORS,
-        category_orders=_ORDER,
+        category_orders={"mood": [f"{EMOJI[e]} {e}" for e in EMOTIONS]},
         hole=0.45,
-        hover_data={"minutes": ":.1f"},
     )
-    figure.update_traces(textinfo="percent+label", sort=False)
+    figure.update_traces(
+        textinfo="percent+label", sort=False, hovertemplate="%{label}: %{value:.1f} min<extra></extra>"
+    )
     figure.update_layout(showlegend=False, margin={"t": 10})
     return figure
 
@@ -160,11 +161,10 @@ def _share_by(span_frame: pd.DataFrame, key: pd.Series, key_name: str, order: li
         color="emotion",
         color_discrete_map=COLORS,
         category_orders={**_ORDER, key_name: order},
-        barnorm="percent",
         hover_data={"minutes": ":.1f"},
     )
     figure.update_yaxes(title="share of time (%)")
-    figure.update_layout(margin={"t": 10}, legend_title=None)
+    figure.update_layout(barnorm="percent", margin={"t": 10}, legend_title=None)
     return figure
 
 
@@ -231,3 +231,13 @@ def export_csv(moods: pd.DataFrame, songs: pd.DataFrame) -> bytes:
         parts.append(part)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return table.reindex(columns=list(EXPORT_COLUMNS)).to_csv(index=False).encode("utf-8")
+
+
+def session_labels(sessions: pd.DataFrame, tz: ZoneInfo) -> dict[str, str]:
+    """Readable names for the session filter: ``web-1b4e28ba2fa1 · live · 3 Jun 14:02 · 12 moods``."""
+    labels = {}
+    for row in sessions.itertuples(index=False):
+        started = row.first.astimezone(tz).strftime("%d %b %H:%M")
+        source = f" · {row.source}" if row.source else ""
+        labels[row.session] = f"{row.session}{source} · {started} · {row.moods} moods, {row.songs} songs"
+    return labels

@@ -184,6 +184,11 @@ class HistoryStore:
                     with conn.begin():
                         return work(conn)
             except DBAPIError as exc:
+                if prepare and attempt == 0 and "no such table" in str(exc.orig).lower():
+                    # The file was deleted or replaced under a running app: start a fresh schema.
+                    self._ready = False
+                    self.ensure_schema()
+                    continue
                 if _is_busy(exc) and attempt < self.retries:
                     log.info("history database busy, retrying in %.2fs", delay)
                     time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers don't retry in lockstep
