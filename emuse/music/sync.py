@@ -47,7 +47,8 @@ class EmotionSync:
     kept: int = 0
     skipped_entries: int = 0
     error: str | None = None
-    written: bool = False
+    changed: bool = False  # the merged file differs from the one on disk
+    written: bool = False  # ... and was written (not a dry run)
 
     @property
     def failed(self) -> bool:
@@ -61,7 +62,7 @@ class EmotionSync:
         note = ""
         if self.skipped_entries:
             note = f", {self.skipped_entries} entries skipped (no track, local file or episode)"
-        state = "written" if self.written else "unchanged"
+        state = "written" if self.written else "would change, dry run" if self.changed else "unchanged"
         return f"{self.emotion}: added {self.added}, removed {self.removed}, kept {self.kept} ({state}){note}"
 
 
@@ -163,7 +164,8 @@ def _write_merged(result: EmotionSync, fetched: list[Track], folder: Path, dry_r
         current = store.read_playlist_file(path)
         rows, result.added, result.removed, result.kept = merge(current.tracks, fetched)
         data = store.render_playlist(rows)
-        if not dry_run and (not path.exists() or path.read_bytes() != data):
+        result.changed = not path.exists() or path.read_bytes() != data
+        if result.changed and not dry_run:
             store.atomic_write_bytes(path, data)
             result.written = True
 
