@@ -1,7 +1,6 @@
 """Live: your webcam, your mood, songs for it. Snapshot and upload when WebRTC can't connect."""
 
 import queue
-import time
 
 import streamlit as st
 
@@ -32,29 +31,35 @@ with video_col:
     ctx = ui.live_video(live)  # early in the script, so a rerun under load doesn't lose the stream
     if ctx is None:
         st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
-with mood_col:
-    mood_box = st.empty()
-    status_box = st.empty()
-
 playing = bool(ctx and ctx.state.playing)
-if playing:
-    mood_box.markdown(ui.mood_html(None), unsafe_allow_html=True)
-    status_box.caption("Waiting for the first frame…")
-    while ctx.state.playing:
-        try:
-            update = live.updates.get(timeout=1.0)
-        except queue.Empty:
-            continue
-        mood_box.markdown(ui.mood_html(update.mood), unsafe_allow_html=True)
-        status_box.caption(
-            f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
-            f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
-        )
-        time.sleep(0.25)  # a few page updates a second is plenty; leave the CPU to the video
-else:
+if not playing:
     live.reset()
-    with mood_col:
+
+
+@st.fragment(run_every=0.5 if playing else None)
+def mood_panel() -> None:
+    """Re-run on its own twice a second while streaming: only this panel refreshes, not the page."""
+    if not playing:
         st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
+        return
+    try:
+        update = live.updates.get_nowait()
+        st.session_state["live_last_update"] = update
+    except queue.Empty:
+        update = st.session_state.get("live_last_update")
+    if update is None:
+        st.markdown(ui.mood_html(None), unsafe_allow_html=True)
+        st.caption("Waiting for the first frame…")
+        return
+    st.markdown(ui.mood_html(update.mood), unsafe_allow_html=True)
+    st.caption(
+        f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
+        f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
+    )
+
+
+with mood_col:
+    mood_panel()
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
