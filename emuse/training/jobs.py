@@ -1,0 +1,367 @@
+"""Background training and evaluation jobs, each a subprocess with its state in a folder.
+
+Why a subprocess and a folder: a Streamlit script run lasts a fraction of a second and
+is restarted on every click and every browser refresh, while training takes minutes
+to hours. So the page only *starts* a job and *reads* its state:
+
+``config.data_dir()/jobs/<id>/``
+    ``request.json``  what to do (kind "train" or "evaluate" and its settings)
+    ``status.json``   state, phase, epoch/batch progress, time left, per-epoch history,
+                      result or error; rewritten atomically by the job, read by anyone
+    ``pid.json``      the process id and start time, to tell a live job from a dead one
+    ``cancel``        present when someone asked the job to stop
+    ``log.txt``       the job's stdout/stderr (tracebacks for the curious)
+    ``upload/``       an uploaded data file, deleted when the job ends
+
+A refresh therefore reattaches to the running job (:func:`active_job`), a second click
+or tab gets the same job instead of a duplicate (:func:`start_job` holds a lock while
+it checks), and TensorFlow is imported only in the job's process, never in the page.
+
+Run a job by hand with ``python -m emuse.training.jobs <job folder>``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import psutil
+
+from emuse import config
+
+ACTIVE_STATES = ("queued", "running")
+FINAL_STATES = ("done", "failed", "cancelled")
+#: Job folders kept; older finished ones are removed when a new job starts.
+KEEP_JOBS = 20
+#: A queued job whose process hasn't registered after this long is considered dead.
+START_GRACE_S = 60.0
+#: status.json is rewritten at most this often during an epoch (always at epoch end).
+WRITE_EVERY_S = 0.5
+
+_children: dict[int, subprocess.Popen[bytes]] = {}  # processes this server started, to reap them
+
+
+class JobError(Exception):
+    """A job can't be started or read; the message says why."""
+
+
+def jobs_dir() -> Path:
+    path = config.data_dir() / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A handle on one job folder."""
+
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    def request(self) -> dict[str, Any]:
+        return _read_json(self.path / "request.json")
+
+    def status(self) -> dict[str, Any]:
+        """The job's state; a job whose process died without saying so is reported (and marked) failed."""
+        status = _read_json(self.path / "status.json")
+        if status.get("state") in ACTIVE_STATES and not self._alive(status):
+            status.update(
+                state="failed",
+                error="the job's process stopped unexpectedly (killed, out of memory, or the server restarted); "
+                f"see {self.path / 'log.txt'}",
+                finished=_now(),
+            )
+            write_json(self.path / "status.json", status)
+        return status
+
+    @property
+    def active(self) -> bool:
+        return self.status().get("state") in ACTIVE_STATES
+
+    def cancel(self) -> None:
+        """Ask the job to stop after the current batch (it then reports "cancelled")."""
+        (self.path / "cancel").touch()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return (self.path / "cancel").exists()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return (self.path / "log.txt").read_text(encoding="utf-8", errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
+    def _alive(self, status: dict[str, Any]) -> bool:
+        pid_info = _read_json(self.path / "pid.json")
+        if not pid_info:
+            created = status.get("created_ts", 0.0)
+            return time.time() - float(created) < START_GRACE_S
+        pid = int(pid_info["pid"])
+        child = _children.get(pid)
+        if child is not None and child.poll() is not None:
+            _children.pop(pid, None)
+            return False
+        try:
+            process = psutil.Process(pid)
+            if abs(process.create_time() - float(pid_info["create_time"])) > 1.0:
+                return False  # the pid was reused by another process
+            return process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+
+def list_jobs() -> list[Job]:
+    """All jobs, newest first (ids start with a timestamp)."""
+    return [Job(p) for p in sorted(jobs_dir().iterdir(), reverse=True) if p.is_dir() and (p / "request.json").exists()]
+
+
+def get_job(job_id: str) -> Job | None:
+    path = jobs_dir() / job_id
+    return Job(path) if job_id and "/" not in job_id and (path / "request.json").exists() else None
+
+
+def active_job() -> Job | None:
+    """The job running now, if any (at most one runs at a time: training uses every core)."""
+    return next((job for job in list_jobs() if job.active), None)
+
+
+def latest_job(kind: str | None = None) -> Job | None:
+    return next((job for job in list_jobs() if kind is None or job.request().get("kind") == kind), None)
+
+
+@contextlib.contextmanager
+def _lock() -> Iterator[None]:
+    with open(jobs_dir() / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def start_job(request: dict[str, Any], upload: tuple[str, IO[bytes]] | None = None) -> tuple[Job, bool]:
+    """Start ``request`` in a new process, unless a job is already running.
+
+    Returns ``(job, started)``: ``started`` is False when an active job already exists,
+    which is then returned instead (two clicks, two tabs or a refresh never train twice).
+    ``upload`` is ``(file name, binary stream)`` of an uploaded data file; it is copied
+    into the job folder and becomes ``request["data"]``.
+    """
+    if request.get("kind") not in ("train", "evaluate"):
+        raise JobError(f"unknown job kind {request.get('kind')!r}; use 'train' or 'evaluate'")
+    with _lock():
+        running = active_job()
+        if running is not None:
+            return running, False
+        _prune()
+        job_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        path = jobs_dir() / job_id
+        path.mkdir()
+        request = dict(request)
+        if upload is not None:
+            name, stream = upload
+            safe = Path(name).name.replace(" ", "_") or "data"
+            (path / "upload").mkdir()
+            fd, tmp = tempfile.mkstemp(dir=path / "upload", prefix=".", suffix=".part")
+            with os.fdopen(fd, "wb") as handle:
+                shutil.copyfileobj(stream, handle, length=1 << 20)
+            os.replace(tmp, path / "upload" / safe)
+            request["data"] = str(path / "upload" / safe)
+            request["data_label"] = f"upload: {Path(name).name}"
+        write_json(path / "request.json", request)
+        write_json(
+            path / "status.json", {"id": job_id, "state": "queued", "created": _now(), "created_ts": time.time()}
+        )
+        _spawn(path)
+        return Job(path), True
+
+
+def _spawn(path: Path) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(config.PROJECT_ROOT), env.get("PYTHONPATH")]))
+    with open(path / "log.txt", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emuse.training.jobs", str(path)],
+            cwd=config.PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a server restart or Ctrl-C in its terminal doesn't kill training
+        )
+    _children[process.pid] = process
+    try:
+        create_time = psutil.Process(process.pid).create_time()
+    except psutil.Error:  # already gone; status() will report it
+        create_time = 0.0
+    write_json(path / "pid.json", {"pid": process.pid, "create_time": create_time})
+
+
+def _prune() -> None:
+    finished = [job for job in list_jobs() if job.status().get("state") in FINAL_STATES]
+    for job in finished[KEEP_JOBS:]:
+        shutil.rmtree(job.path, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- inside the job's process
+
+
+class _StatusWriter:
+    """Implements the training listener by rewriting status.json (import-light: no Keras here)."""
+
+    def __init__(self, path: Path, request: dict[str, Any]) -> None:
+        self.path = path
+        self.status = _read_json(path / "status.json")
+        self.status.update(state="running", started=_now(), phase="starting", history={})
+        self.epochs = int(request.get("epochs") or 1)
+        self.first_batch_done: float | None = None  # the first batch includes graph tracing: time from its end
+        self.last_write = 0.0
+        self.write()
+
+    def write(self) -> None:
+        self.status["updated"] = _now()
+        write_json(self.path / "status.json", self.status)
+        self.last_write = time.monotonic()
+
+    def phase(self, name: str) -> None:
+        self.status["phase"] = name
+        self.write()
+
+    def data_loaded(self, data: Any) -> None:
+        self.status["data"] = data.describe()
+        self.write()
+
+    def batch(self, epoch: int, batch: int, batches: int) -> None:
+        done = (epoch - 1) * batches + batch
+        total = self.epochs * batches
+        now = time.monotonic()
+        if self.first_batch_done is None:
+            self.first_batch_done, self.first_done = now, done
+        timed = done - self.first_done
+        self.status.update(
+            epoch=epoch,
+            epochs=self.epochs,
+            batch=batch,
+            batches=batches,
+            progress=done / total,
+            eta_s=round((now - self.first_batch_done) / timed * (total - done), 1) if timed else None,
+        )
+        if time.monotonic() - self.last_write >= WRITE_EVERY_S:
+            self.write()
+
+    def epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        history = self.status.setdefault("history", {})
+        for key, value in logs.items():
+            history.setdefault(key, []).append(value)
+        self.status["epochs_done"] = epoch
+        self.write()
+
+    def should_stop(self) -> bool:
+        return (self.path / "cancel").exists()
+
+    def finish(self, state: str, **fields: Any) -> None:
+        self.status.update(state=state, finished=_now(), **fields)
+        if state == "done":
+            self.status.update(progress=1.0, eta_s=0)
+        self.write()
+
+
+def run(path: Path) -> int:
+    """Do the job in ``path`` (called in the job's own process); exit status 0 done, 1 failed, 130 cancelled."""
+    from emuse.training.data import DataError
+
+    request = _read_json(path / "request.json")
+    writer = _StatusWriter(path, request)
+    try:
+        run_kind = _run_training if request["kind"] == "train" else _run_evaluation
+        result = run_kind(request, writer)
+        writer.finish("done", **result)
+        return 0
+    except Exception as exc:
+        from emuse.registry import ModelError
+        from emuse.training.train import TrainingCancelled
+
+        if isinstance(exc, TrainingCancelled):
+            writer.finish("cancelled", error=str(exc))
+            return 130
+        traceback.print_exc()
+        known = isinstance(exc, DataError | ModelError | ValueError | KeyError)
+        writer.finish("failed", error=str(exc) if known else f"{type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        shutil.rmtree(path / "upload", ignore_errors=True)
+        sys.stdout.flush()
+
+
+def _run_training(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
+    from emuse.training.train import TrainConfig, train
+
+    fields = {k: request[k] for k in TrainConfig.__dataclass_fields__ if k in request}
+    result = train(TrainConfig(**fields), writer)  # type: ignore[arg-type]
+    return {"model": result.info.name, "model_dir": str(result.info.path), "metrics": result.metrics}
+
+
+def _run_evaluation(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
+    from emuse import registry
+    from emuse.training.evaluate import evaluate
+
+    writer.phase("evaluating")
+    metrics = evaluate(request.get("model"), request["data"], request.get("split", "test"))
+    if request.get("save"):
+        registry.update_meta(metrics["model"], {"metrics": metrics})
+    return {"model": metrics["model"], "metrics": metrics}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not (Path(args[0]) / "request.json").is_file():
+        print("usage: python -m emuse.training.jobs JOB_FOLDER (a folder with request.json)", file=sys.stderr)
+        return 2
+    from emuse import quiet  # noqa: F401  (quiet TensorFlow before anything imports it)
+
+    return run(Path(args[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
