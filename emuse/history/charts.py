@@ -122,7 +122,7 @@ def timeline_figure(band_frame: pd.DataFrame) -> go.Figure:
         hover_data={"session": True, "source": True, "minutes": ":.1f", "confidence": ":.0%"},
     )
     figure.update_yaxes(title=None, categoryarray=list(EMOTIONS), categoryorder="array")
-    figure.update_xaxes(title=None, rangeslider_visible=True)
+    figure.update_xaxes(title=None)
     figure.update_layout(showlegend=False, margin={"t": 10}, height=380)
     return figure
 
@@ -201,8 +201,9 @@ def songs_figure(songs: pd.DataFrame) -> go.Figure:
         pattern_shape="event",
         color_discrete_map=COLORS,
         category_orders={**_ORDER, "event": ["recommended", "played"]},
-        barmode="group",
+        barmode="stack",  # one bar per mood; "played" stacks on "recommended" with a pattern
     )
+    figure.update_traces(offsetgroup="", width=0.7)  # px offsets each colour; here colour is the x category
     figure.update_xaxes(title=None)
     figure.update_layout(margin={"t": 10}, legend_title=None)
     return figure
