@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import cv2
 import numpy as np
@@ -159,6 +160,25 @@ def quick_check(path: str | Path) -> str:
         _check_columns(columns, str(path))
         return f"CSV with columns {', '.join(columns)}"
     raise DataError(f"{path}: expected a .csv file, a .zip file or a folder")
+
+
+def check_upload(name: str, stream: IO[bytes]) -> str:
+    """:func:`quick_check` for an uploaded file (a binary stream), before it is copied anywhere."""
+    suffix = PurePosixPath(name).suffix.lower()
+    start = stream.tell()
+    try:
+        if suffix == ".zip":
+            if not zipfile.is_zipfile(stream):
+                raise DataError(f"{name} is not a zip file (it may be damaged or have the wrong name); re-create it")
+            return "zip file"
+        if suffix == ".csv":
+            header = stream.readline().decode("utf-8", errors="replace")
+            columns = [c.strip().lower() for c in header.strip().split(",")]
+            _check_columns(columns, name)
+            return f"CSV with columns {', '.join(columns)}"
+        raise DataError(f"{name}: upload the FER2013 .csv or a .zip of image folders")
+    finally:
+        stream.seek(start)
 
 
 # --------------------------------------------------------------------------- CSV
