@@ -233,3 +233,357 @@ def history_delete_controls(store, selected: list[str]) -> None:  # store: Histo
         st.session_state["_history_delete_sure"] = False
 
     st.button("🗑️ Delete", type="primary", disabled=not sure, on_click=_delete)
+
+
+# --------------------------------------------------------------------------- music: playback, Spotify, playlists
+
+
+def _md(text: str) -> str:
+    """Escape Markdown so a song called "*NSYNC" or "[untitled]" shows as typed."""
+    return "".join("\\" + c if c in "\\`*_[]<>#|~" else c for c in text)
+
+
+def track_list(tracks, *, players: bool = True, max_players: int = 5) -> None:  # tracks: Sequence[music.Track]
+    """Songs with the Spotify embed player (rows with a track ID) and an "open in Spotify" link.
+
+    At most ``max_players`` iframes, because each one is a full web player in the
+    browser; the rest are links.
+    """
+    shown = 0
+    for track in tracks:
+        if players and track.embed_url and shown < max_players:
+            st.iframe(track.embed_url, height=80)
+            st.markdown(f"[Open “{_md(track.name)}” in Spotify ↗]({track.open_url})")
+            shown += 1
+        else:
+            verb = "Open in Spotify" if track.track_id else "Find on Spotify"
+            st.markdown(f"🎵 **{_md(track.name)}** — {_md(track.artists)} · [{verb} ↗]({track.open_url})")
+
+
+def strategy_select(key: str = "music_strategy") -> str:
+    """ "Match my mood" or "Lift my mood"; returns the strategy key for :class:`emuse.music.Recommender`."""
+    from emuse.music import STRATEGIES
+
+    return (
+        st.segmented_control("Music", list(STRATEGIES), format_func=STRATEGIES.get, default="match", key=key) or "match"
+    )
+
+
+@st.cache_resource
+def _pending_spotify_logins() -> dict:
+    """Logins waiting for Spotify's redirect, by ``state``, shared by the server's sessions.
+
+    Spotify sends the browser back as a new page load (a new Streamlit session), so
+    the PKCE verifier cannot live in session state; it waits here, keyed by the
+    random ``state``, for at most 10 minutes. The resulting token lives only in
+    the session that receives the redirect.
+    """
+    return {}
+
+
+def _app_redirect_uri() -> str:
+    from urllib.parse import urlparse
+
+    configured = secrets().get("SPOTIFY_APP_REDIRECT_URI")
+    if configured:
+        return str(configured)
+    url = urlparse(getattr(st.context, "url", "") or "http://127.0.0.1:8501/")
+    return f"{url.scheme}://{url.netloc}/playlists"
+
+
+def spotify_connect() -> dict | None:
+    """The "Connect Spotify" button (Authorization Code with PKCE); returns this session's token or ``None``."""
+    import time
+
+    from emuse.music import auth
+
+    creds = auth.credentials(secrets())
+    if creds is None:
+        st.caption("To connect your Spotify account, set `SPOTIPY_CLIENT_ID` (see docs/music.md).")
+        return None
+    pending = _pending_spotify_logins()
+    for state in [s for s, p in pending.items() if time.time() - p.created > 600]:
+        pending.pop(state, None)
+    params = st.query_params
+    if params.get("error") and params.get("state") in pending:
+        pending.pop(params.get("state"), None)
+        st.warning(f"Spotify did not connect ({params.get('error')}). You can try again.")
+        st.query_params.clear()
+    elif params.get("code") and params.get("state"):
+        login = pending.pop(params.get("state"), None)
+        st.query_params.clear()
+        if login is None:
+            st.warning("That Spotify login expired or was already used; press Connect Spotify again.")
+        else:
+            try:
+                st.session_state["spotify_token"] = auth.finish_pkce(creds.client_id, login, params.get("code"))
+            except auth.AuthError as exc:
+                st.error(str(exc))
+    token = st.session_state.get("spotify_token")
+    if token:
+        try:
+            token = st.session_state["spotify_token"] = auth.refresh_user_token(creds.client_id, token)
+        except auth.AuthError as exc:
+            st.session_state.pop("spotify_token", None)
+            st.warning(str(exc))
+            token = None
+    if token:
+        col1, col2 = st.columns([4, 1])
+        col1.success("Connected to Spotify in this browser tab (the token is never saved).", icon="✅")
+        if col2.button("Disconnect", key="spotify_disconnect"):
+            st.session_state.pop("spotify_token", None)
+            st.rerun()
+        return token
+    login = pending.get(st.session_state.get("spotify_login_state", ""))
+    if login is None:
+        login = auth.start_pkce(creds.client_id, _app_redirect_uri())
+        pending[login.state] = login
+        st.session_state["spotify_login_state"] = login.state
+    st.link_button(
+        "Connect Spotify",
+        login.authorize_url,
+        icon="🎧",
+        help=f"Log in to Spotify; it sends you back to {login.redirect_uri} (register that address "
+        "in your Spotify app's Redirect URIs).",
+    )
+    return None
+
+
+def _spotify_client(token: dict | None):  # -> spotipy.Spotify | None
+    from emuse.music import auth
+
+    if token:
+        return auth.client_from_token(token["access_token"])
+    creds = auth.credentials(secrets())
+    return auth.sync_client(creds) if creds is not None and creds.can_sync else None
+
+
+def _forget_playlist_edits() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("_pl_")]:
+        del st.session_state[key]
+
+
+def playlist_sync_panel(token: dict | None) -> None:
+    """Last synced time; a sync button with a progress bar (prominent when a sync is due); the last summary."""
+    from datetime import UTC, datetime
+
+    from emuse.music import auth, store
+    from emuse.music import sync as music_sync
+
+    last = music_sync.last_synced()
+    creds = auth.credentials(secrets())
+    can_sync = bool(token) or (creds is not None and creds.can_sync)
+    when = "never" if last is None else f"{last:%Y-%m-%d %H:%M} UTC ({(datetime.now(UTC) - last).days} days ago)"
+    st.caption(f"Last synced from Spotify: {when}")
+    if not can_sync:
+        st.caption(
+            "Syncing needs Spotify credentials (`SPOTIPY_CLIENT_ID` and `SPOTIPY_CLIENT_SECRET` or a refresh "
+            "token) or Connect Spotify; see docs/music.md."
+        )
+    else:
+        due = music_sync.is_stale()
+        if due:
+            st.warning("The playlists haven't been synced from Spotify for over a week.", icon="🔄")
+        if st.button("🔄 Sync from Spotify now", type="primary" if due else "secondary", key="music_sync"):
+            bar = st.progress(0.0, text="Connecting to Spotify…")
+            try:
+                report = music_sync.sync(_spotify_client(token), progress=lambda f, text: bar.progress(f, text=text))
+            except (auth.AuthError, store.PlaylistError) as exc:
+                st.session_state["_music_sync_summary"] = (False, [str(exc)])
+            else:
+                st.session_state["_music_sync_summary"] = (not report.failed, report.lines())
+            _forget_playlist_edits()
+            st.rerun()
+    summary = st.session_state.get("_music_sync_summary")
+    if summary:
+        ok, lines = summary
+        (st.success if ok else st.error)(
+            "Sync "
+            + ("finished" if ok else "finished with problems")
+            + ":\n\n"
+            + "\n".join(f"- {_md(line)}" for line in lines)
+        )
+
+
+def playlist_editor(emotion: str, token: dict | None) -> None:
+    """Edit one emotion's songs: table (edit, delete, reorder by position), add by link, import, save."""
+    import pandas as pd
+
+    from emuse.music import editing, store
+
+    path = store.playlist_path(emotion)
+    key = f"_pl_{emotion}"
+    if key not in st.session_state:
+        try:
+            loaded = store.read_playlist_file(path)
+        except store.PlaylistError as exc:
+            _repair_playlist(emotion, path, str(exc))
+            return
+        st.session_state[key] = {"tracks": loaded.tracks, "version": loaded.version, "gen": 0, "dirty": False}
+    work = st.session_state[key]
+    st.caption(
+        f"{len(work['tracks'])} songs in `{path.name}`. Edit cells, delete rows (select, then 🗑), "
+        "change **#** to reorder, then **Save**."
+    )
+    edited = st.data_editor(
+        pd.DataFrame(
+            editing.tracks_to_rows(work["tracks"]),
+            columns=[*editing.EDITOR_COLUMNS, "source", "duration_ms", "added_at"],
+        ),
+        key=f"{key}_table_{work['gen']}",
+        num_rows="dynamic",
+        hide_index=True,
+        column_order=editing.EDITOR_COLUMNS,
+        disabled=["from", "url"],
+        column_config={
+            "position": st.column_config.NumberColumn("#", step=1, width="small"),
+            "name": st.column_config.TextColumn("Song", required=True),
+            "from": st.column_config.TextColumn("From"),
+            "track_id": st.column_config.TextColumn("Spotify track ID", help="22 characters, or a track link"),
+            "url": st.column_config.LinkColumn("Spotify", display_text="open ↗"),
+        },
+        width="stretch",
+    )
+    rows = edited.to_dict("records")
+
+    def adopt(tracks: list) -> None:
+        work.update(tracks=tracks, gen=work["gen"] + 1, dirty=True)
+        st.rerun()
+
+    with st.expander("➕ Add a song by Spotify link, or import a CSV"):
+        with st.form(f"{key}_add", clear_on_submit=True):
+            link = st.text_input("Spotify track link", placeholder="https://open.spotify.com/track/…")
+            c1, c2 = st.columns(2)
+            name = c1.text_input("Song name (filled in from Spotify when connected)")
+            artists = c2.text_input("Artists")
+            if st.form_submit_button("Add"):
+                try:
+                    adopt([*editing.rows_to_tracks(rows), _track_from_link(link, name, artists, token)])
+                except (store.PlaylistError, RuntimeError) as exc:
+                    st.error(str(exc))
+        upload = st.file_uploader(
+            "Import a CSV (this layout or the original `,Name,Album,Artist`)",
+            type="csv",
+            key=f"{key}_import_{work['gen']}",
+        )
+        if upload is not None and st.button("Import these songs", key=f"{key}_import_go"):
+            try:
+                adopt(editing.rows_to_tracks(rows) + store.import_csv(upload.getvalue(), upload.name))
+            except store.PlaylistError as exc:
+                st.error(str(exc))
+    c1, c2 = st.columns([1, 1])
+    if c1.button("💾 Save", key=f"{key}_save", type="primary"):
+        try:
+            tracks = editing.rows_to_tracks(rows)
+            version = store.save_playlist(emotion, tracks, work["version"])
+        except store.ConflictError as exc:
+            st.error(f"Not saved: {exc}", icon="⚠️")
+        except store.PlaylistError as exc:
+            st.error(f"Not saved: {exc}")
+        except OSError as exc:
+            st.error(f"Not saved: could not write {path} ({exc.strerror}); your edits are still here")
+        else:
+            st.session_state[key] = {
+                "tracks": store.dedupe(tracks),
+                "version": version,
+                "gen": work["gen"] + 1,
+                "dirty": False,
+            }
+            st.toast(f"Saved {len(tracks)} songs for {emotion}.", icon="💾")
+            st.rerun()
+    if c2.button("↩️ Reload from disk (discard edits)", key=f"{key}_reload"):
+        del st.session_state[key]
+        st.rerun()
+    if work["dirty"]:
+        st.info("Songs were added; press **Save** to keep them.")
+
+
+def _track_from_link(link: str, name: str, artists: str, token: dict | None):  # -> music.Track
+    from emuse.music import store
+    from emuse.music.spotify import SpotifyReadError, fetch_track
+
+    track_id = store.parse_track_ref(link)
+    if name.strip():
+        return store.manual_track(track_id, name.strip(), artists.strip())
+    try:
+        client = _spotify_client(token)
+    except Exception:  # misconfigured credentials: same advice as having none
+        client = None
+    if client is None:
+        raise store.PlaylistError("type the song name and artists too (or connect Spotify to fill them in)")
+    try:
+        return fetch_track(client, track_id)
+    except SpotifyReadError as exc:
+        raise store.PlaylistError(f"{exc}; type the name and artists to add it anyway") from exc
+
+
+def _repair_playlist(emotion: str, path, problem: str) -> None:
+    from emuse.music import store
+
+    st.error(f"This playlist can't be read: {problem}")
+    text, version = store.read_raw(path)
+    fixed = st.text_area("Fix the file here (CSV text), then save", text, height=300, key=f"_pl_raw_{emotion}")
+    if st.button("Save fixed file", key=f"_pl_raw_save_{emotion}"):
+        try:
+            store.save_raw_playlist(emotion, fixed, version)
+        except store.PlaylistError as exc:
+            st.error(f"Not saved: {exc}")
+        else:
+            st.rerun()
+
+
+def playlist_sources_editor(token: dict | None) -> None:
+    """Edit ``sources.csv`` (emotion → Spotify playlist) and, when connected, pick from the user's playlists."""
+    import pandas as pd
+
+    from emuse.labels import EMOTIONS
+    from emuse.music import editing, store
+    from emuse.music.spotify import SpotifyReadError, my_playlists
+
+    st.caption(
+        "Which Spotify playlists feed each mood. Paste a playlist link, a `spotify:playlist:` URI or an ID. "
+        "Apps in Development Mode can only read playlists the connected user owns or collaborates on."
+    )
+    try:
+        sources = store.read_sources()
+    except store.PlaylistError as exc:
+        st.error(f"sources.csv can't be read: {exc}. Fix it below; saving replaces the file.")
+        sources = []
+    edited = st.data_editor(
+        pd.DataFrame(editing.sources_to_rows(sources), columns=["emotion", "playlist"]),
+        key="_pl_sources_table",
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "emotion": st.column_config.SelectboxColumn("Emotion", options=list(EMOTIONS), required=True),
+            "playlist": st.column_config.TextColumn("Spotify playlist", required=True),
+        },
+        width="stretch",
+    )
+    if st.button("💾 Save sources", key="_pl_sources_save"):
+        try:
+            store.save_sources(editing.rows_to_sources(edited.to_dict("records")))
+        except store.PlaylistError as exc:
+            st.error(f"Not saved: {exc}")
+        else:
+            st.toast("Saved sources.csv", icon="💾")
+            st.session_state.pop("_pl_sources_table", None)
+            st.rerun()
+    if not token:
+        st.caption("Connect Spotify above to pick from your own playlists.")
+        return
+    try:
+        mine = st.session_state.get("_pl_my_playlists")
+        if mine is None:
+            mine = st.session_state["_pl_my_playlists"] = my_playlists(_spotify_client(token))
+    except SpotifyReadError as exc:
+        st.error(str(exc))
+        return
+    with st.form("_pl_pick"):
+        picked = st.multiselect("Your playlists", mine, format_func=lambda p: f"{p.name} ({p.total or 0} songs)")
+        emotion = st.selectbox("Use them for", EMOTIONS)
+        if st.form_submit_button("Add to sources"):
+            new = [store.Source(emotion, p.id) for p in picked]
+            store.save_sources(sources + new)
+            st.session_state.pop("_pl_sources_table", None)
+            st.rerun()

@@ -432,3 +432,20 @@ def save_sources(sources: Sequence[Source], folder: Path | None = None) -> None:
     path = sources_path(folder)
     with locked(path.parent):
         atomic_write_bytes(path, out.getvalue().encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- fixing a broken file by hand
+
+
+def read_raw(path: Path) -> tuple[str, str]:
+    """A file's text (undecodable bytes shown as U+FFFD) and version, for repairing it in a text box."""
+    data = _read_bytes(path)
+    if data is None:
+        return "", ""
+    return data.decode("utf-8-sig", errors="replace"), _version(data)
+
+
+def save_raw_playlist(emotion: str, text: str, base_version: str, folder: Path | None = None) -> str:
+    """Validate hand-edited CSV text and save it (same conflict check as :func:`save_playlist`)."""
+    tracks = parse_playlist(text, f"{normalize_label(emotion)}.csv (your text)")
+    return save_playlist(emotion, tracks, base_version, folder)

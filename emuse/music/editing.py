@@ -1,0 +1,132 @@
+"""Turning the Playlists page's editable tables back into validated tracks and sources.
+
+The page shows rows as plain dicts (one per ``st.data_editor`` row); these
+functions check what a person typed and say which row is wrong, so the page
+itself stays wiring only. No Streamlit or pandas here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from emuse.labels import EMOTIONS, normalize_label
+from emuse.music.store import MANUAL, PlaylistError, Source, Track, now_iso, parse_playlist_ref, parse_track_ref
+
+#: Columns the editor shows, in order; the others travel hidden.
+EDITOR_COLUMNS = ("position", "name", "artists", "album", "from", "track_id", "url")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def _text(value: Any) -> str:
+    return "" if _blank(value) else str(value).strip()
+
+
+def source_label(source: str) -> str:
+    """How a row's origin reads in the editor: "added by hand" or "Spotify playlist <id>"."""
+    return "added by hand" if source == MANUAL else f"Spotify playlist {source.removeprefix('spotify:')}"
+
+
+def tracks_to_rows(tracks: Sequence[Track]) -> list[dict[str, Any]]:
+    return [
+        {
+            "position": i + 1,
+            "name": t.name,
+            "artists": t.artists,
+            "album": t.album,
+            "from": source_label(t.source),
+            "track_id": t.track_id,
+            "url": t.open_url,
+            "source": t.source,
+            "duration_ms": t.duration_ms,
+            "added_at": t.added_at,
+        }
+        for i, t in enumerate(tracks)
+    ]
+
+
+def rows_to_tracks(rows: Iterable[Mapping[str, Any]]) -> list[Track]:
+    """Validate edited rows and return them as tracks, ordered by ``position`` (rows without one go last).
+
+    Raises :class:`PlaylistError` naming every bad row (1-based, as shown).
+    """
+    keyed: list[tuple[float, int, Track]] = []
+    problems: list[str] = []
+    for index, row in enumerate(rows, start=1):
+        if all(_blank(row.get(col)) for col in ("name", "artists", "track_id")):
+            continue  # an empty row the editor added: ignore it
+        try:
+            keyed.append((_position(row.get("position")), index, _row_to_track(row)))
+        except PlaylistError as exc:
+            problems.append(f"row {index}: {exc}")
+    if problems:
+        raise PlaylistError("; ".join(problems))
+    return [track for _, _, track in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+def _position(value: Any) -> float:
+    if _blank(value):
+        return math.inf
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise PlaylistError(f"position {value!r} is not a number") from exc
+
+
+def _row_to_track(row: Mapping[str, Any]) -> Track:
+    raw_id = _text(row.get("track_id"))
+    track_id = parse_track_ref(raw_id) if raw_id else ""  # a pasted link in the ID cell is fine
+    name, artists = _text(row.get("name")), _text(row.get("artists"))
+    if not name:
+        raise PlaylistError("the name is empty; type the song's title")
+    source = _text(row.get("source")) or MANUAL
+    duration = row.get("duration_ms")
+    url = _text(row.get("url"))
+    if track_id:
+        url = f"https://open.spotify.com/track/{track_id}"
+    elif (
+        not url
+        or url.startswith("https://open.spotify.com/track/")
+        or url.startswith("https://open.spotify.com/search/")
+    ):
+        url = ""  # re-derived from name and artists, so an edited title searches for the new one
+    return Track(
+        track_id=track_id,
+        name=name,
+        artists=artists,
+        album=_text(row.get("album")),
+        duration_ms=None if _blank(duration) else int(float(duration)),
+        url=url,
+        source=source,
+        added_at=_text(row.get("added_at")) or now_iso(),
+    )
+
+
+def sources_to_rows(sources: Sequence[Source]) -> list[dict[str, str]]:
+    return [{"emotion": s.emotion, "playlist": s.playlist_id} for s in sources]
+
+
+def rows_to_sources(rows: Iterable[Mapping[str, Any]]) -> list[Source]:
+    """Validate the sources table; a playlist may be an ID, a ``spotify:playlist:`` URI or a link."""
+    sources: list[Source] = []
+    problems: list[str] = []
+    for index, row in enumerate(rows, start=1):
+        emotion, playlist = _text(row.get("emotion")), _text(row.get("playlist"))
+        if not emotion and not playlist:
+            continue
+        try:
+            if not emotion:
+                raise PlaylistError(f"choose an emotion ({', '.join(EMOTIONS)})")
+            source = Source(normalize_label(emotion), parse_playlist_ref(playlist))
+        except ValueError as exc:
+            problems.append(f"row {index}: {exc}")
+            continue
+        if source not in sources:
+            sources.append(source)
+    if problems:
+        raise PlaylistError("; ".join(problems))
+    return sources
