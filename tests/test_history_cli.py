@@ -1,0 +1,249 @@
+"""The mood recorder's policy, and ``python -m emuse history export|clear`` / ``analyze --record``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from emuse import cli
+from emuse.history.recorder import MoodRecorder
+from emuse.history.store import HistoryStore, open_store
+from emuse.labels import EMOTIONS
+from emuse.vision.smoothing import Mood
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def mood(label: str = "happy", confidence: float = 0.7) -> Mood:
+    scores = [(1 - confidence) / 6] * len(EMOTIONS)
+    scores[EMOTIONS.index(label)] = confidence
+    return Mood(label, confidence, tuple(scores))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EMUSE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    store = open_store()
+    yield store
+    store.dispose()
+
+
+# -- recorder ----------------------------------------------------------------------
+
+
+def test_recorder_writes_changes_and_one_heartbeat_per_interval(store: HistoryStore) -> None:
+    recorder = MoodRecorder(store, "web-1", "live", heartbeat_s=5.0)
+    written = []
+    for tenth in range(0, 130):  # 13 s of happy at 10 fps
+        written.append(recorder.observe(mood("happy"), T0 + timedelta(seconds=tenth / 10)))
+    assert recorder.observe(mood("sad"), T0 + timedelta(seconds=13.05))  # a change is written at once
+    assert not recorder.observe(mood("sad"), T0 + timedelta(seconds=14))
+
+    rows = store.moods()
+    assert sum(written) == 3 == recorder.written - 1
+    assert [t.timestamp() - T0.timestamp() for t in rows["time"]] == pytest.approx([0, 5, 10, 13.05])
+    assert list(rows["emotion"]) == ["happy", "happy", "happy", "sad"]
+    assert set(rows["session"]) == {"web-1"} and set(rows["source"]) == {"live"}
+
+
+def test_recorder_switched_off_writes_nothing_and_resumes_with_a_change(store: HistoryStore) -> None:
+    recorder = MoodRecorder(store, "web-1", "live")
+    recorder.observe(mood("happy"), T0)
+    recorder.enabled = False
+    assert not recorder.observe(mood("sad"), T0 + timedelta(seconds=1))
+    assert not recorder.song("sad", "t1", "Song", ["A"])
+    recorder.enabled = True
+    assert recorder.observe(mood("sad"), T0 + timedelta(seconds=2))  # first mood after resuming is written
+    assert list(store.moods()["emotion"]) == ["happy", "sad"]
+    assert store.counts() == (2, 0)
+
+
+def test_recorder_starts_again_after_the_face_is_lost(store: HistoryStore) -> None:
+    recorder = MoodRecorder(store, "web-1", "live")
+    assert recorder.observe(mood("happy"), T0)
+    assert not recorder.observe(None, T0 + timedelta(seconds=1))
+    assert recorder.observe(mood("happy"), T0 + timedelta(seconds=2))  # same label, but a new stretch
+    assert recorder.written == 2
+
+
+def test_recorder_records_songs(store: HistoryStore) -> None:
+    recorder = MoodRecorder(store, "web-1", "live")
+    assert recorder.song("happy", "t1", "Happy", ["Pharrell Williams"], "https://open.spotify.com/track/t1")
+    assert recorder.song("happy", "t1", "Happy", "Pharrell Williams", event="played")
+    songs = store.songs()
+    assert list(songs["event"]) == ["recommended", "played"] and set(songs["session"]) == {"web-1"}
+
+
+def test_recorder_keeps_going_when_the_database_fails(store: HistoryStore, data_dir: Path) -> None:
+    recorder = MoodRecorder(HistoryStore(store.url, busy_timeout_s=0.02, retries=1), "web-1", "live")
+    locker = sqlite3.connect(data_dir / "history.sqlite", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert not recorder.observe(mood("happy"), T0)  # no exception into the video thread
+        assert recorder.failed == 1 and "busy" in (recorder.last_error or "")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert recorder.observe(mood("happy"), T0 + timedelta(seconds=1))  # not marked as written before
+    assert recorder.written == 1
+
+
+def test_recorder_refuses_an_unknown_source(store: HistoryStore) -> None:
+    with pytest.raises(ValueError, match="source"):
+        MoodRecorder(store, "x", "webcam")
+
+
+# -- history export / clear ----------------------------------------------------------
+
+
+def fill(store: HistoryStore) -> None:
+    store.add_mood("web-a", "live", mood("happy", 0.8), T0)
+    store.add_mood("web-a", "live", mood("sad", 0.6), T0 + timedelta(seconds=7))
+    store.add_mood("cli-b", "cli", mood("neutral", 0.5), T0 + timedelta(hours=1))
+    store.add_song("web-a", "happy", "t1", "Happy, Again", ["Pharrell", "Someone"], "https://x/t1")
+
+
+def test_export_csv_has_a_header_and_every_row(store: HistoryStore, capsys: pytest.CaptureFixture) -> None:
+    fill(store)
+    assert cli.main(["history", "export"]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["kind"] for r in rows] == ["mood", "mood", "mood", "song"]
+    first = rows[0]
+    assert (first["time"], first["session"], first["source"], first["emotion"]) == (
+        "2024-03-01T09:00:00+00:00",
+        "web-a",
+        "live",
+        "happy",
+    )
+    assert float(first["confidence"]) == pytest.approx(0.8)
+    assert rows[3]["name"] == "Happy, Again" and rows[3]["artists"] == "Pharrell, Someone"  # quoted properly
+    assert "exported 4 rows" in err
+
+
+def test_export_json_lines(store: HistoryStore, capsys: pytest.CaptureFixture) -> None:
+    fill(store)
+    assert cli.main(["history", "export", "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 4
+    for row in rows[:3]:
+        assert {"time", "session", "source", "emotion", "confidence"} <= set(row)
+    assert rows[2]["source"] == "cli" and rows[3]["event"] == "recommended"
+
+
+def test_export_of_an_empty_history_is_just_the_header(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["history", "export"]) == 0
+    assert capsys.readouterr().out.startswith("kind,time,session,source,emotion,confidence,")
+
+
+def test_clear_asks_first(store: HistoryStore, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    fill(store)
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert cli.main(["history", "clear"]) == 1
+    assert "Nothing deleted" in capsys.readouterr().err
+    assert store.counts() == (3, 1)
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal to ask: keep everything
+    assert cli.main(["history", "clear"]) == 1
+    assert store.counts() == (3, 1)
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    assert cli.main(["history", "clear"]) == 0
+    assert "deleted 3 mood rows and 1 song rows" in capsys.readouterr().err
+    assert store.counts() == (0, 0)
+
+
+def test_clear_yes_and_one_session(store: HistoryStore, capsys: pytest.CaptureFixture) -> None:
+    fill(store)
+    assert cli.main(["history", "clear", "--yes", "--session", "cli-b"]) == 0
+    assert set(store.moods()["session"]) == {"web-a"}
+    assert cli.main(["history", "clear", "--yes"]) == 0
+    assert store.counts() == (0, 0)
+
+
+def test_history_commands_report_a_damaged_database_in_one_line(data_dir: Path, capsys) -> None:
+    (data_dir / "history.sqlite").write_bytes(b"garbage" * 1000)
+    assert cli.main(["history", "export"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("emuse: error: the history database") and "damaged" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- analyze --record ------------------------------------------------------------------
+
+
+class FakeClassifier:
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+
+
+class FakeAnalyzer:
+    """Reports a mood from the image's brightness, so each test image has a known mood."""
+
+    def __init__(self, classifier: FakeClassifier) -> None:
+        self.classifier = classifier
+
+    def analyze(self, frame: np.ndarray, now: float | None = None):
+        from emuse.vision.pipeline import FrameAnalysis
+
+        label = "happy" if frame.mean() > 127 else "sad"
+        return FrameAnalysis((), mood(label))
+
+
+@pytest.fixture
+def fake_vision(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("emuse.vision.classifier.EmotionClassifier", FakeClassifier)
+    monkeypatch.setattr("emuse.vision.pipeline.FrameAnalyzer", FakeAnalyzer)
+
+
+def test_analyze_record_saves_one_mood_per_image_as_a_cli_session(
+    data_dir: Path, tmp_path: Path, fake_vision: None, capsys: pytest.CaptureFixture
+) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, value in (("a.png", 255), ("b.png", 0), ("c.png", 255)):
+        cv2.imwrite(str(photos / name), np.full((48, 48, 3), value, np.uint8))
+
+    assert cli.main(["analyze", str(photos), "--record", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["source"].endswith(("a.png", "b.png", "c.png")) for line in out.splitlines()] == [
+        True
+    ] * 3  # standard output is still only the JSON records
+    rows = open_store().moods()
+    assert list(rows["emotion"]) == ["happy", "sad", "happy"]
+    assert set(rows["source"]) == {"cli"}
+    (session,) = set(rows["session"])
+    assert session.startswith("cli-") and f"recorded 3 mood rows as session {session}" in err
+
+
+def test_analyze_without_record_writes_no_history(data_dir: Path, tmp_path: Path, fake_vision: None) -> None:
+    image = tmp_path / "a.png"
+    cv2.imwrite(str(image), np.full((48, 48, 3), 255, np.uint8))
+    assert cli.main(["analyze", str(image)]) == 0
+    assert not (data_dir / "history.sqlite").exists()
+
+
+def test_analyze_record_stops_before_analysing_when_the_history_is_unusable(
+    data_dir: Path, tmp_path: Path, fake_vision: None, capsys: pytest.CaptureFixture
+) -> None:
+    (data_dir / "history.sqlite").write_bytes(b"garbage" * 1000)
+    image = tmp_path / "a.png"
+    cv2.imwrite(str(image), np.full((48, 48, 3), 255, np.uint8))
+    assert cli.main(["analyze", str(image), "--record"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "damaged" in err
