@@ -260,8 +260,9 @@ def _parse_labels(column: pd.Series, source: str) -> np.ndarray:
 def _parse_pixels(column: pd.Series, source: str) -> np.ndarray:
     """All rows in one fast parse; on a mismatch, find and name the first bad row."""
     text = " ".join(column.tolist())
-    flat = np.fromstring(text, dtype=np.int32, sep=" ") if text.strip() else np.empty(0, np.int32)
-    if flat.size == len(column) * PIXELS and re.fullmatch(r"[\d\s]*", text):
+    digits_only = re.fullmatch(r"[\d\s]*", text) is not None
+    flat = np.fromstring(text, dtype=np.int32, sep=" ") if digits_only and text.strip() else np.empty(0, np.int32)
+    if digits_only and flat.size == len(column) * PIXELS:
         if flat.size and (flat.min() < 0 or flat.max() > 255):
             row = int(np.argmax(((flat < 0) | (flat > 255)).reshape(len(column), PIXELS).any(axis=1)))
             raise DataError(f"{source}, row {row + 2}: pixel values must be 0..255")
