@@ -17,7 +17,7 @@ from emuse.music.recommend import LIFT_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "track_id,name,artists,album,duration_ms,url,source,added_at\n"
-TID = "4uLU6hMCjMI75M1A2tKUQC"
+TID = "0123456789abcdefABCDEF"  # 22 base62 characters, not a real track
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_editor_rows_reorder_validate_and_keep_hidden_fields() -> None:
     assert [t.name for t in result] == ["Song 1", "Song 0", "A", "New"]
     assert result[2].as_row() == tracks[0].as_row()  # source, duration, added_at survive
     assert result[3].track_id == TID and result[3].source == "manual"
-    with pytest.raises(store.PlaylistError, match=r"row 1: the name is empty; row 2: .*not a Spotify track link"):
+    with pytest.raises(store.PlaylistError, match=r"row 1: the name is empty.*; row 2: .*not a Spotify track link"):
         editing.rows_to_tracks([{"name": "", "artists": "X"}, {"name": "B", "track_id": "nope"}])
 
 

@@ -150,7 +150,7 @@ def parse_track_ref(text: str) -> str:
     if not match:
         raise PlaylistError(
             f"{text.strip()!r} is not a Spotify track link; paste one like "
-            "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC (Share → Copy Song Link)"
+            "https://open.spotify.com/track/<22 letters and digits> (Share → Copy Song Link)"
         )
     return next(v for v in match.groupdict().values() if v)
 
@@ -161,7 +161,7 @@ def parse_playlist_ref(text: str) -> str:
     if not match:
         raise PlaylistError(
             f"{text.strip()!r} is not a Spotify playlist; use an ID, a spotify:playlist: URI "
-            "or a link like https://open.spotify.com/playlist/37i9dQZF1DXdPec7aLTmlC"
+            "or a link like https://open.spotify.com/playlist/<id>"
         )
     return next(v for v in match.groupdict().values() if v)
 
