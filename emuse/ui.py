@@ -95,8 +95,8 @@ def mood_html(mood) -> str:  # mood: emuse.vision.smoothing.Mood | None
     )
 
 
-def show_still_result(classifier, data: bytes, name: str, mime: str | None) -> None:
-    """Run a snapshot or upload through the pipeline and show the annotated picture and the mood."""
+def show_still_result(classifier, data: bytes, name: str, mime: str | None):  # -> StillResult | None
+    """Run a snapshot or upload through the pipeline, show the annotated picture and mood, return the result."""
     import cv2
 
     from emuse.vision import offline
@@ -110,15 +110,63 @@ def show_still_result(classifier, data: bytes, name: str, mime: str | None) -> N
                 result = offline.analyze_image(classifier, data, name)
     except MediaError as exc:
         st.error(f"{exc}")
-        return
+        return None
     picture, verdict = st.columns([3, 2])
-    picture.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), use_container_width=True)
+    picture.image(cv2.cvtColor(result.annotated, cv2.COLOR_BGR2RGB), width="stretch")
     with verdict:
         st.markdown(mood_html(result.mood), unsafe_allow_html=True)
         frames = f" in {result.frames} sampled frames" if result.frames > 1 else ""
         st.caption(f"{result.faces} face{'s' if result.faces != 1 else ''} found{frames}.")
         if result.mood is None:
             st.info("No face found. Face the camera, with your whole face in the picture and good light.")
+    return result
+
+
+def record_still_once(mood, source: str, data: bytes) -> None:  # mood: Mood | None
+    """Record a snapshot's or upload's mood once, not again on every rerun that shows it."""
+    import hashlib
+
+    if mood is None:
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    seen = st.session_state.setdefault("_recorded_stills", set())
+    recorder = mood_recorder(source)
+    if digest in seen or recorder is None:
+        return
+    recorder.reset()  # a new picture is a new observation, not a heartbeat of the last one
+    recorder.observe(mood)
+    seen.add(digest)
+
+
+def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> None:
+    """The songs block: a handful for the smoothed mood, changing only when the mood does.
+
+    One :class:`emuse.music.Recommender` per browser session, so songs don't repeat until
+    the playlists are exhausted. Each new handful is recorded in the mood history.
+    """
+    from emuse.labels import EMOJI
+    from emuse.music import Recommender
+
+    recommender = st.session_state.get("_recommender")
+    if recommender is None:
+        recommender = st.session_state["_recommender"] = Recommender(strategy=strategy, n=5)
+    recommender.strategy = strategy
+    if emotion is None and recommender.current.emotion is None:
+        st.caption("Songs appear here as soon as eMuse sees your face.")
+        return
+    before = recommender.current
+    tracks = recommender.for_mood(emotion)
+    if st.button("🔀 Other songs", key=f"_more_songs_{source}"):
+        tracks = recommender.more()
+    current = recommender.current
+    st.markdown(f"**Songs for {EMOJI[current.emotion]} {current.emotion}**")
+    for problem in current.problems:
+        st.warning(problem, icon="⚠️")
+    track_list(tracks)
+    if current is not before:
+        recorder = mood_recorder(source)
+        for track in tracks if recorder else []:
+            recorder.song(current.emotion, track.track_id, track.name, track.artists, track.open_url)
 
 
 # --- Mood history (emuse.history) -------------------------------------------------
@@ -310,13 +358,13 @@ def spotify_connect() -> dict | None:
         st.warning(f"Spotify did not connect ({params.get('error')}). You can try again.")
         st.query_params.clear()
     elif params.get("code") and params.get("state"):
-        login = pending.pop(params.get("state"), None)
-        st.query_params.clear()
+        code, login = params.get("code"), pending.pop(params.get("state"), None)
+        st.query_params.clear()  # a reload must not replay the one-time code
         if login is None:
             st.warning("That Spotify login expired or was already used; press Connect Spotify again.")
         else:
             try:
-                st.session_state["spotify_token"] = auth.finish_pkce(creds.client_id, login, params.get("code"))
+                st.session_state["spotify_token"] = auth.finish_pkce(creds.client_id, login, code)
             except auth.AuthError as exc:
                 st.error(str(exc))
     token = st.session_state.get("spotify_token")

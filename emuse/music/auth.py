@@ -233,6 +233,8 @@ def start_pkce(client_id: str, redirect: str) -> PendingLogin:
 
 def finish_pkce(client_id: str, pending: PendingLogin, code: str) -> dict[str, Any]:
     """Exchange the ``code`` Spotify returned for a token (``access_token``, ``refresh_token``, ``expires_at``)."""
+    if not code:  # spotipy would fall back to asking on stdin, which would hang a server
+        raise AuthError("Spotify sent no authorization code; press Connect Spotify again")
     cache = MemoryCacheHandler()
     manager = _point_at_configured_urls(
         SpotifyPKCE(
