@@ -247,3 +247,17 @@ def test_analyze_record_stops_before_analysing_when_the_history_is_unusable(
     assert cli.main(["analyze", str(image), "--record"]) == 1
     out, err = capsys.readouterr()
     assert out == "" and "damaged" in err
+
+
+def test_songs_shown_records_each_list_once(store: HistoryStore) -> None:
+    from emuse.music.store import Track
+
+    recorder = MoodRecorder(store, "web-1", "live")
+    tracks = [Track("t1", "Happy", "Pharrell Williams", url="https://x/t1"), Track("", "Hand-typed", "Someone")]
+    assert recorder.songs_shown("happy", tracks) == 2
+    assert recorder.songs_shown("happy", tracks) == 0  # the page reran with the same list
+    assert recorder.songs_shown("happy", tracks[:1]) == 1  # "more songs" gave a new list
+    assert recorder.songs_shown("happy", tracks[:1], event="played") == 1
+    songs = store.songs()
+    assert list(songs["track_id"]) == ["t1", "", "t1", "t1"]
+    assert list(songs["event"]) == ["recommended"] * 3 + ["played"]

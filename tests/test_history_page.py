@@ -217,3 +217,37 @@ def test_empty_figures_say_so() -> None:
     empty = charts.spans(pd.DataFrame(columns=["id", "time", "session", "source", "emotion", "confidence"]))
     for figure in (charts.timeline_figure(charts.bands(empty)), charts.share_figure(empty)):
         assert figure.layout.annotations[0].text == "No moods in this selection"
+
+
+def test_ui_recorders_follow_the_switch_and_count_stills_once(data_dir: Path) -> None:
+    def app() -> None:
+        import streamlit as st
+
+        from emuse import ui
+        from emuse.vision.smoothing import Mood
+
+        happy = Mood("happy", 0.7, (0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05))
+        st.session_state.setdefault("results", [])
+        live = ui.mood_recorder("live")
+        st.session_state["results"].append(
+            (
+                live.enabled,
+                live.observe(happy),
+                ui.record_still_mood("snapshot", happy, b"picture-1"),
+                ui.record_still_mood("snapshot", happy, b"picture-1"),
+                ui.record_still_mood("upload", happy, b"picture-2"),
+            )
+        )
+
+    at = AppTest.from_function(app, default_timeout=60).run()
+    assert not at.exception
+    at.session_state["record_moods"] = False
+    at.run()
+    assert not at.exception
+    assert at.session_state["results"] == [(True, True, True, False, True), (False, False, False, False, False)]
+    store = open_store()
+    moods = store.moods()
+    assert list(moods["source"]) == ["live", "snapshot", "upload"]
+    (session,) = set(moods["session"])
+    assert session == at.session_state["history_session_id"] and session.startswith("web-")
+    store.dispose()

@@ -340,3 +340,12 @@ def test_bad_url_and_missing_driver_give_clear_errors(monkeypatch: pytest.Monkey
 def test_unopenable_location_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="cannot be opened"):
         open_store(f"sqlite:///{tmp_path / 'missing-folder' / 'history.sqlite'}")
+
+
+def test_a_database_file_deleted_under_a_running_app_is_recreated(store: HistoryStore, data_dir: Path) -> None:
+    store.add_mood("s", "live", mood())
+    store.dispose()
+    for path in data_dir.glob("history.sqlite*"):
+        path.unlink()
+    store.add_mood("s", "live", mood())  # a new, empty history rather than "no such table" forever
+    assert store.counts() == (1, 0)

@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from emuse.history.schema import SOURCES
 from emuse.history.store import HistoryError, HistoryStore, utc
@@ -62,6 +63,7 @@ class MoodRecorder:
         self.last_error: str | None = None
         self._label: str | None = None
         self._last_write: datetime | None = None
+        self._last_songs: tuple | None = None
         self._lock = threading.Lock()  # observe() from the video thread, toggles from the page
 
     @property
@@ -73,6 +75,7 @@ class MoodRecorder:
         with self._lock:
             if value and not self._enabled:
                 self._label = self._last_write = None  # resume with a fresh "change" row
+                self._last_songs = None
             self._enabled = bool(value)
 
     def reset(self) -> None:
@@ -128,3 +131,28 @@ class MoodRecorder:
             log.warning("song not recorded: %s", exc)
             return False
         return True
+
+    def songs_shown(self, emotion: str, tracks: Sequence[Any], event: str = "recommended") -> int:
+        """Record a list of songs shown for ``emotion``, once; returns how many rows were written.
+
+        A Streamlit page reruns many times while the same list stays on screen, so
+        the list is written only when it differs from the last one recorded.
+        ``tracks`` are objects with ``track_id``, ``name``, ``artists`` and ``url``
+        (such as :class:`emuse.music.store.Track`).
+        """
+        if not self._enabled or not tracks:
+            return 0
+        signature = (emotion, event, tuple((t.track_id, t.name) for t in tracks))
+        if signature == self._last_songs:
+            return 0
+        now = utc()
+        rows = [(self.session_id, emotion, t.track_id, t.name, t.artists, t.url, event, now) for t in tracks]
+        try:
+            written = self.store.add_songs(rows)
+        except HistoryError as exc:
+            self.last_error = str(exc)
+            self.failed += len(rows)
+            log.warning("songs not recorded: %s", exc)
+            return 0
+        self._last_songs = signature
+        return written

@@ -253,21 +253,17 @@ class HistoryStore:
         time: datetime | None = None,
     ) -> None:
         """Record that a song was recommended for (or played in) a mood."""
-        if event not in schema.SONG_EVENTS:
-            raise ValueError(f"unknown song event {event!r}; expected one of {', '.join(schema.SONG_EVENTS)}")
-        if not isinstance(artists, str):
-            artists = ", ".join(artists)
-        values = {
-            "time": utc(time),
-            "session": _session(session),
-            "emotion": normalize_label(emotion),
-            "track_id": str(track_id),
-            "name": str(name),
-            "artists": artists,
-            "url": str(url or ""),
-            "event": event,
-        }
+        self.add_songs([(session, emotion, track_id, name, artists, url, event, time)])
+
+    def add_songs(
+        self, rows: Iterable[tuple[str, str, str, str, str | Sequence[str], str, str, datetime | None]]
+    ) -> int:
+        """Record several songs (the arguments of :meth:`add_song`, in order) in one transaction."""
+        values = [_song_values(*row) for row in rows]
+        if not values:
+            return 0
         self._run(lambda conn: conn.execute(schema.songs.insert(), values), write=True)
+        return len(values)
 
     def clear(self, sessions: Sequence[str] | None = None) -> tuple[int, int]:
         """Delete all rows, or those of ``sessions``; returns ``(moods, songs)`` deleted."""
@@ -389,6 +385,30 @@ def _mood_values(session: str, source: str, mood: Mood, time: datetime | None = 
     }
     values.update({name: float(score) for name, score in zip(schema.SCORE_COLUMNS, mood.scores, strict=True)})
     return values
+
+
+def _song_values(
+    session: str,
+    emotion: str,
+    track_id: str,
+    name: str,
+    artists: str | Sequence[str],
+    url: str = "",
+    event: str = "recommended",
+    time: datetime | None = None,
+) -> dict[str, Any]:
+    if event not in schema.SONG_EVENTS:
+        raise ValueError(f"unknown song event {event!r}; expected one of {', '.join(schema.SONG_EVENTS)}")
+    return {
+        "time": utc(time),
+        "session": _session(session),
+        "emotion": normalize_label(emotion),
+        "track_id": str(track_id or ""),
+        "name": str(name),
+        "artists": artists if isinstance(artists, str) else ", ".join(artists),
+        "url": str(url or ""),
+        "event": event,
+    }
 
 
 def _filtered(
