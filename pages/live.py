@@ -13,7 +13,10 @@ models = [info.name for info in registry.list_models()]
 if not models:
     st.error("No emotion model in the models folder. Restore `models/` from git, or train one on the Train page.")
     st.stop()
-model_name = st.sidebar.selectbox("Emotion model", models, help="Registered models; the first is the default.")
+with st.sidebar:
+    model_name = st.selectbox("Emotion model", models, help="Registered models; the first is the default.")
+    strategy = ui.strategy_select()
+    ui.recording_toggle()
 
 try:
     classifier = ui.load_classifier(model_name)
@@ -34,6 +37,7 @@ with video_col:
 playing = bool(ctx and ctx.state.playing)
 if not playing:
     live.reset()
+    st.session_state.pop("live_last_update", None)
 
 
 @st.fragment(run_every=0.5 if playing else None)
@@ -56,22 +60,35 @@ def mood_panel() -> None:
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
         f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
     )
+    recorder = ui.mood_recorder("live")
+    if recorder is not None:
+        recorder.observe(update.mood)
+    if update.mood and update.mood.label != st.session_state.get("live_mood"):
+        st.session_state["live_mood"] = update.mood.label
+        st.rerun(scope="app")  # the smoothed mood really changed: refresh the songs below the video
 
 
 with mood_col:
     mood_panel()
+    songs_box = st.container()  # filled last: the songs follow the live mood, or else the latest snapshot/upload
+song_mood, song_source = (st.session_state.get("live_mood"), "live") if playing else (None, "live")
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
 snap_tab, upload_tab = st.tabs(["📸 Snapshot", "📁 Upload a photo or video"])
-with snap_tab:
-    shot = st.camera_input("Take a snapshot")
-    if shot is not None:
-        ui.show_still_result(classifier, shot.getvalue(), "snapshot", None)
-with upload_tab:
-    upload = st.file_uploader(
-        "Image or video",
-        type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"],
-    )
-    if upload is not None:
-        ui.show_still_result(classifier, upload.getvalue(), upload.name, upload.type)
+for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
+    with tab:
+        if source == "snapshot":
+            picture = st.camera_input("Take a snapshot")
+        else:
+            picture = st.file_uploader(
+                "Image or video", type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"]
+            )
+        if picture is not None:
+            result = ui.show_still_result(classifier, picture.getvalue(), picture.name, picture.type)
+            if result is not None and result.mood is not None:
+                ui.record_still_once(result.mood, source, picture.getvalue())
+                song_mood, song_source = result.mood.label, source
+
+with songs_box:
+    ui.songs_for_mood(song_mood, strategy, song_source)
