@@ -62,17 +62,17 @@ else:
     d.metric("Songs", numbers["songs"])
 
     st.subheader("Your moods over time")
-    st.plotly_chart(charts.timeline_figure(charts.bands(spans)))
+    st.plotly_chart(charts.timeline_figure(charts.bands(spans)), key="timeline")
     share_col, songs_col = st.columns(2)
     with share_col:
         st.subheader("Share of each mood")
-        st.plotly_chart(charts.share_figure(spans))
+        st.plotly_chart(charts.share_figure(spans), key="share")
     with songs_col:
         st.subheader("Songs per mood")
-        st.plotly_chart(charts.songs_figure(songs))
+        st.plotly_chart(charts.songs_figure(songs), key="songs")
     hour_tab, day_tab, top_tab = st.tabs(["By hour of day", "By day of week", "Top songs"])
-    hour_tab.plotly_chart(charts.hour_figure(spans, tz))
-    day_tab.plotly_chart(charts.weekday_figure(spans, tz))
+    hour_tab.plotly_chart(charts.hour_figure(spans, tz), key="hours")
+    day_tab.plotly_chart(charts.weekday_figure(spans, tz), key="weekdays")
     top_tab.dataframe(
         charts.top_songs(songs),
         hide_index=True,

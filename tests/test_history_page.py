@@ -251,3 +251,13 @@ def test_ui_recorders_follow_the_switch_and_count_stills_once(data_dir: Path) ->
     (session,) = set(moods["session"])
     assert session == at.session_state["history_session_id"] and session.startswith("web-")
     store.dispose()
+
+
+def test_history_with_songs_but_no_moods_still_renders(data_dir: Path) -> None:
+    store = open_store()
+    store.add_song("web-x", "happy", "t1", "Happy", "Pharrell Williams")
+    at = run_page()
+    assert not at.exception
+    assert metrics(at) == {"Time recorded": "0 min", "Most of the time": "–", "Sessions": "1", "Songs": "1"}
+    assert len(at.get("plotly_chart")) == 5
+    store.dispose()
