@@ -165,3 +165,20 @@ def test_connect_button_and_redirect_with_code(folder: Path, fake: fs.FakeSpotif
     assert not at2.exception
     assert any("Connected to Spotify" in s.value for s in at2.success)
     assert at2.session_state["spotify_token"]["access_token"] in fake.tokens
+
+
+def _track_list_app() -> None:
+    from emuse import ui
+    from emuse.music import Track, store
+
+    ui.track_list([Track("0123456789abcdefABCDEF", "A*B", "X"), store.manual_track("", "Happy", "Pharrell Williams")])
+
+
+def test_track_list_plays_tracks_with_an_id_and_links_the_rest() -> None:
+    at = AppTest.from_function(_track_list_app).run()
+    assert not at.exception
+    frames = at.get("iframe")
+    assert len(frames) == 1 and "https://open.spotify.com/embed/track/0123456789abcdefABCDEF" in str(frames[0].proto)
+    texts = [m.value for m in at.markdown]
+    assert texts[0] == "[Open “A\\*B” in Spotify ↗](https://open.spotify.com/track/0123456789abcdefABCDEF)"
+    assert "[Find on Spotify ↗](https://open.spotify.com/search/Happy%20Pharrell%20Williams)" in texts[1]
