@@ -47,13 +47,31 @@ def _limit_size(image: np.ndarray) -> np.ndarray:
     )
 
 
+def _header_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the file header alone (Pillow reads no pixels for this); (0, 0) if unknown."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's own decompression-bomb warning: we refuse below
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:  # far beyond Pillow's own limit: certainly too large for us
+        return (MAX_PIXELS + 1, 1)
+    except Exception:  # not a format Pillow knows: OpenCV decides below
+        return (0, 0)
+
+
 def decode_image(data: bytes, name: str = "upload") -> np.ndarray:
     """Decode image bytes (any format OpenCV reads) to BGR, refusing absurd sizes."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     if buffer.size == 0:
         raise MediaError(f"{name}: the file is empty; choose a JPEG or PNG photo")
-    header = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if header is not None and header.shape[0] * header.shape[1] * 64 > MAX_PIXELS:
+    width, height = _header_size(data)
+    if width * height > MAX_PIXELS:
         raise MediaError(f"{name}: the image is too large (over {MAX_PIXELS // 1_000_000} megapixels); resize it first")
     image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     if image is None:
