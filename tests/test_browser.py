@@ -1,0 +1,187 @@
+"""End to end in a real browser: the app as a person uses it, webcam included.
+
+``streamlit run Home.py`` runs as a subprocess; Debian's Chromium, driven by
+Playwright, plays a fake camera made from a real face photo (scikit-image's
+astronaut, a smiling face) over WebRTC on loopback. The Live page's own text says
+how many frames reached the Python callback and which mood it sees, so the test
+reads that text, as a user would, and also checks that the video coming back is
+annotated (the box and label drawn in the mood's colour).
+
+In CI (``CI`` set) these tests must run: a missing Chromium is a failure there, and
+only a skip on a developer machine without it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import browser_support as bs
+
+pytestmark = pytest.mark.browser
+
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+PAGES = {  # link text on Home -> url path
+    "Start the camera": "live",
+    "Mood History": "history",
+    "Playlists": "playlists",
+    "Train & Evaluate": "train",
+}
+HAPPY_BGR_TOLERANCE = 40  # max per-channel distance from the 'happy' colour after VP8 compression
+# A floor that only catches a stalled stream: on a 2-core machine shared with other jobs the page
+# has been seen at ~1 fps, unloaded at 20+. The browser benchmark measures; this test does not.
+MIN_FPS = 0.5
+
+
+def _require_browser() -> str:
+    """The Chromium path; skip without it on a dev machine, fail without it in CI."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright Python package (pip install -r requirements-dev.txt)"
+    else:
+        chromium = bs.find_chromium()
+        if chromium:
+            return chromium
+        missing = "Chromium (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"CI is set but {missing} is missing: the browser tests must run in CI")
+    pytest.skip(f"{missing} is not installed; these tests run in CI")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    return _require_browser()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path: str, workdir: Path) -> Iterator[bs.StreamlitServer]:
+    with bs.running_streamlit(workdir / "data") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str, workdir: Path):
+    from playwright.sync_api import sync_playwright
+
+    y4m = bs.make_face_y4m(workdir / "astronaut.y4m")
+    with sync_playwright() as playwright:
+        browser = bs.launch_chromium(playwright, y4m, chromium_path)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server: bs.StreamlitServer):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_home_renders_and_links_to_every_page(page, server: bs.StreamlitServer, workdir: Path) -> None:
+    t0 = time.monotonic()
+    page.goto(server.url)
+    bs.wait_for_app(page)
+    page.get_by_role("heading", name="eMuse").wait_for()
+    print(f"Home rendered {time.monotonic() - t0:.1f} s after the request ({server.started_s:.1f} s server start)")
+    assert bs.exception_texts(page) == []
+    bs.screenshot(page, "home", workdir / "screenshots")
+
+    for link_text, url_path in PAGES.items():
+        page.goto(server.url)
+        bs.wait_for_app(page)
+        page.locator('[data-testid="stMain"] a', has_text=link_text).first.click()
+        page.wait_for_url(f"**/{url_path}", timeout=30_000)
+        heading = page.locator('[data-testid="stMain"] h1').first
+        heading.wait_for(timeout=120_000)  # the Live and Train pages load TensorFlow on first visit
+        try:
+            bs.wait_for_app(page, timeout_ms=120_000)
+        finally:
+            bs.screenshot(page, f"page-{url_path}", workdir / "screenshots")
+        assert bs.exception_texts(page) == [], f"/{url_path} shows an exception"
+        assert heading.inner_text().strip(), f"/{url_path} has an empty title"
+
+
+def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workdir: Path) -> None:
+    page.goto(f"{server.url}/live")
+    first_frame_s = bs.start_stream(page, first_frames_s=25.0)
+    print(f"first analysed frame {first_frame_s:.1f} s after START")
+
+    early = bs.wait_for_frames(page, at_least=10, timeout_s=60)
+    time.sleep(3)
+    later = bs.wait_for_frames(page, at_least=early.frames + 1, timeout_s=15)
+    assert later.frames > early.frames  # frames keep reaching the Python callback
+
+    deadline = time.monotonic() + 20
+    status = bs.live_status(page)
+    while status.mood != "happy" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = bs.live_status(page)
+    assert status.mood in bs.EMOTIONS, f"no mood label on the page: {status}"
+    assert status.mood == "happy", f"the smiling astronaut should read as happy: {status}"
+    assert status.fps is not None and status.fps > MIN_FPS, f"too few frames a second reach the callback: {status}"
+    assert status.callback_ms is not None and status.callback_ms > 0, status
+    print(f"live status: {status}")
+
+    # The video that comes back is annotated: the box and label are drawn in the mood's colour
+    # (the astronaut photo itself has no pixel that close to it).
+    video = bs.webrtc_frame(page).locator("video").first
+    annotated = _happy_pixels(video.screenshot())
+    assert annotated > 200, f"no 'happy' box drawn on the returned video ({annotated} pixels of its colour)"
+
+    shot = bs.screenshot(page, "live", workdir / "screenshots")
+    assert shot.stat().st_size > 10_000
+    assert bs.exception_texts(page) == []
+
+    bs.webrtc_frame(page).get_by_role("button", name="Stop").click()
+
+
+def _happy_pixels(png: bytes) -> int:
+    """How many pixels of a PNG are close to the colour the Live page draws 'happy' in."""
+    import cv2
+
+    from emuse.labels import COLORS, hex_to_bgr
+
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    distance = np.abs(image.astype(np.int16) - np.array(hex_to_bgr(COLORS["happy"]), np.int16)).max(axis=2)
+    return int((distance < HAPPY_BGR_TOLERANCE).sum())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: the folder named pages/ puts a fresh server in Streamlit's pages-folder mode "
+    "until / is opened once; fix by renaming the folder, then delete this marker",
+)
+def test_deep_link_on_a_fresh_server_uses_the_app_navigation(chromium_path: str, browser, workdir: Path) -> None:
+    """Opening /history as the very first request (a bookmark, a server restart) must run Home.py's navigation.
+
+    With a folder literally named ``pages/`` next to the entry point, Streamlit falls back to
+    its old pages-folder mode until some session has run ``st.navigation``: the first visitor
+    of a deep link then gets file names in the sidebar and no ``set_page_config``.
+    """
+    with bs.running_streamlit(workdir / "fresh-data") as fresh:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(f"{fresh.url}/history")
+            bs.wait_for_app(page)
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            nav.wait_for(timeout=30_000)
+            links = nav.inner_text()
+            bs.screenshot(page, "deep-link-history", workdir / "screenshots")
+            assert "Mood History" in links and "Train & Evaluate" in links, f"sidebar shows file names: {links!r}"
+            assert bs.exception_texts(page) == []
+        finally:
+            context.close()
