@@ -261,3 +261,29 @@ def test_songs_shown_records_each_list_once(store: HistoryStore) -> None:
     songs = store.songs()
     assert list(songs["track_id"]) == ["t1", "", "t1", "t1"]
     assert list(songs["event"]) == ["recommended"] * 3 + ["played"]
+
+
+@pytest.mark.slow
+def test_analyze_record_with_the_real_model_on_a_real_face(data_dir: Path, tmp_path: Path) -> None:
+    """End to end in a fresh process: OpenCV + the registered CNN + the recorder + the SQLite file."""
+    import subprocess
+    import sys
+
+    from skimage import data
+
+    photo = tmp_path / "astronaut.png"  # Eileen Collins, bundled with scikit-image (no download)
+    cv2.imwrite(str(photo), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    result = subprocess.run(
+        [sys.executable, "-m", "emuse", "analyze", str(photo), "--record", "--json"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert len(json.loads(line)["faces"]) == 1
+    rows = open_store().moods()
+    assert len(rows) == 1 and rows["source"].iloc[0] == "cli"
+    assert rows["emotion"].iloc[0] in EMOTIONS
+    assert rows[[f"score_{e}" for e in EMOTIONS]].iloc[0].sum() == pytest.approx(1.0, abs=1e-3)
