@@ -23,7 +23,7 @@ from emuse import quiet  # noqa: F401  (quiets TensorFlow and OpenCV before they
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 #: Modules that add subcommands; each has ``register(subparsers) -> None``.
-COMMAND_MODULES = ("emuse.music.cli", "emuse.history.cli", "emuse.training.cli")
+COMMAND_MODULES = ("emuse.music.cli", "emuse.history.cli", "emuse.training.cli", "emuse.vision.bench")
 
 
 class CliError(Exception):

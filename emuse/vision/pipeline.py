@@ -1,13 +1,14 @@
 """The per-frame path: frame -> faces -> emotions -> smoothed mood, and the drawing of it.
 
-``FrameAnalyzer`` holds one video session's state (its detector, its smoother, its
-frame counter); the CNN inside it is shared. It does not draw, read video or write
+``FrameAnalyzer`` holds one video session's state (its face tracker and its mood
+smoother); the CNN inside it is shared. It does not draw, read video or write
 anything: :func:`draw` annotates a frame, :mod:`.media` reads files, the UI layer
 moves results out of the video thread.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from emuse.labels import COLORS, EMOTIONS, hex_to_bgr
 from emuse.vision.classifier import EmotionClassifier
-from emuse.vision.detect import Box, DetectorSettings, FaceDetector
+from emuse.vision.detect import Box, DetectorSettings, FaceTracker
 from emuse.vision.frames import to_bgr, to_gray
 from emuse.vision.smoothing import Mood, MoodSmoother
 
@@ -49,7 +50,14 @@ class FrameAnalysis:
 
 
 class FrameAnalyzer:
-    """One session's analysis state around a shared :class:`EmotionClassifier`."""
+    """One session's analysis state around a shared :class:`EmotionClassifier`.
+
+    Holds per-video state (the face tracker, the mood smoother), so it belongs to one
+    video session. ``analyze`` takes a lock anyway: if a caller ever hands frames of one
+    session from two threads, they are analysed one after the other instead of
+    corrupting the tracker. Sessions never wait for each other here; they share only
+    the classifier, which has its own (short) lock.
+    """
 
     def __init__(
         self,
@@ -58,33 +66,49 @@ class FrameAnalyzer:
         smoother: MoodSmoother | None = None,
     ) -> None:
         self.classifier = classifier
-        self.detector = FaceDetector(detector_settings)
+        self.tracker = FaceTracker(detector_settings)
+        self.detector = self.tracker.detector
         self.smoother = smoother or MoodSmoother()
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget tracked faces and the mood (a new stream starts)."""
+        with self._lock:
+            self.tracker.reset()
+            self.smoother.reset()
 
     def analyze(self, frame: np.ndarray | None, now: float | None = None) -> FrameAnalysis:
-        """Analyse one frame of any shape; an empty or face-less frame gives no faces, not an error."""
+        """Analyse one frame of any shape; an empty or face-less frame gives no faces, not an error.
+
+        ``timings_ms`` has one entry per stage: convert (to gray), detect, preprocess
+        (crop and resize the faces), classify and smooth.
+        """
         now = time.monotonic() if now is None else now
-        t0 = time.perf_counter()
-        bgr = to_bgr(frame)
-        if bgr is None:
-            return FrameAnalysis((), self.smoother.update(None, now))
-        gray = to_gray(bgr)
-        t1 = time.perf_counter()
-        boxes = self.detector.detect(gray)
-        t2 = time.perf_counter()
-        scores = self.classifier.classify(gray, boxes)
-        t3 = time.perf_counter()
-        faces = tuple(
-            Face(box, EMOTIONS[int(np.argmax(s))], float(np.max(s)), tuple(float(v) for v in s))
-            for box, s in zip(boxes, scores, strict=True)
-        )
-        mood = self.smoother.update(scores[0] if len(faces) else None, now)
-        t4 = time.perf_counter()
+        with self._lock:
+            t0 = time.perf_counter()
+            bgr = to_bgr(frame)
+            if bgr is None:
+                return FrameAnalysis((), self.smoother.update(None, now))
+            gray = to_gray(bgr)
+            t1 = time.perf_counter()
+            boxes = self.tracker.update(gray)
+            t2 = time.perf_counter()
+            crops = self.classifier.crop_faces(gray, boxes)
+            t3 = time.perf_counter()
+            scores = self.classifier.predict_batch(crops)
+            t4 = time.perf_counter()
+            faces = tuple(
+                Face(box, EMOTIONS[int(np.argmax(s))], float(np.max(s)), tuple(float(v) for v in s))
+                for box, s in zip(boxes, scores, strict=True)
+            )
+            mood = self.smoother.update(scores[0] if len(faces) else None, now)
+            t5 = time.perf_counter()
         timings = {
             "convert": (t1 - t0) * 1e3,
             "detect": (t2 - t1) * 1e3,
-            "classify": (t3 - t2) * 1e3,
-            "smooth": (t4 - t3) * 1e3,
+            "preprocess": (t3 - t2) * 1e3,
+            "classify": (t4 - t3) * 1e3,
+            "smooth": (t5 - t4) * 1e3,
         }
         return FrameAnalysis(faces, mood, timings)
 
