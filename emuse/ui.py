@@ -635,24 +635,3 @@ def playlist_sources_editor(token: dict | None) -> None:
             store.save_sources(sources + new)
             st.session_state.pop("_pl_sources_table", None)
             st.rerun()
-
-
-def record_still_mood(source: str, mood, data: bytes) -> bool:  # mood: Mood | None
-    """Record the mood of a snapshot or upload (``source`` "snapshot" or "upload") once per picture.
-
-    The page reruns while the same picture stays on screen; a hash of its bytes
-    (kept in session state, never the picture) makes sure it counts once.
-    """
-    import hashlib
-
-    if mood is None or not recording_enabled():
-        return False
-    digest = hashlib.sha256(data).hexdigest()
-    seen: set[str] = st.session_state.setdefault("_history_recorded_stills", set())
-    if digest in seen:
-        return False
-    recorder = mood_recorder(source, heartbeat_s=0.0)
-    if recorder is None or not recorder.observe(mood):
-        return False
-    seen.add(digest)
-    return True
