@@ -134,8 +134,8 @@ def record_still_once(mood, source: str, data: bytes) -> None:  # mood: Mood | N
     if digest in seen or recorder is None:
         return
     recorder.reset()  # a new picture is a new observation, not a heartbeat of the last one
-    recorder.observe(mood)
-    seen.add(digest)
+    if recorder.observe(mood):  # not written (recording off, database busy): try again on a later rerun
+        seen.add(digest)
 
 
 def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> None:
