@@ -122,6 +122,11 @@ class EmotionClassifier:
         """The backend answering now: ``"tflite"`` or ``"keras"``."""
         return "tflite" if self._tflite is not None else "keras"
 
+    @property
+    def tflite_runtime(self) -> str | None:
+        """Which TFLite interpreter runs the model: ``"ai_edge_litert"``, ``"tensorflow"`` or ``None``."""
+        return self._tflite.runtime if self._tflite is not None else None
+
     def wait_ready(self, timeout: float | None = None) -> str:
         """Wait for a background conversion (if any) to finish; returns :attr:`backend`."""
         if self._converter is not None:
@@ -209,6 +214,7 @@ class _TFLiteRunner:
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._batch = 1
+        self.runtime = interpreter_class.__module__.split(".")[0]
 
     def run(self, x: np.ndarray) -> np.ndarray:
         if len(x) != self._batch:

@@ -11,9 +11,10 @@ cascade's own answers (same scales, same grid) so results do not drift:
    is found, :class:`FaceTracker` runs the cascade only in a window around its last
    box (1.6 times its size) and only at scales within 20% of its last size: about 3 ms
    of CPU instead of 27 ms for a full scan of the 320x240 copy (single thread, a
-   150-pixel face; measured with ``time.process_time`` because the machine is shared). Every ``full_scan_every`` frames, and whenever a tracked face is
-   lost, it scans the whole frame again, so new faces appear within a fraction of a
-   second and a lost one is looked for everywhere at once.
+   150-pixel face; measured with ``time.process_time`` because the machine is shared).
+   Every ``full_scan_every`` frames, and whenever a tracked face is lost, it scans the
+   whole frame again, so new faces appear within a fraction of a second and a lost one
+   is looked for everywhere at once.
 
 ``full_scan_every=1`` turns tracking off: every frame is a full scan (the reference
 path the benchmark and tests compare against).
