@@ -81,14 +81,6 @@ TARGET_MS = 8.0
 Faces = list[tuple[tuple[int, int, int, int], str]]  # (box, emotion) per face
 
 
-def astronaut_frames(count: int) -> list[np.ndarray]:
-    """The benchmark video: a real face, head and shoulders, moving a little (see module docstring)."""
-    from skimage import data
-
-    head = data.astronaut()[0:230, 80:380]  # the face is at about (144, 113) of this crop
-    return bench.synthetic_frames(head, count, scale=1.6, anchor=(144, 113), seed=0)
-
-
 @dataclass
 class Contestant:
     name: str
@@ -332,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], help="skip contestants whose name contains any of these")
     args = parser.parse_args(argv)
 
-    frames = astronaut_frames(args.frames)
+    frames = bench.astronaut_clip(args.frames)
     load_before = os.getloadavg()
     fast = EmotionClassifier(backend="tflite")
     keras_backend = EmotionClassifier(backend="keras")

@@ -160,6 +160,20 @@ def synthetic_frames(
     return frames
 
 
+def astronaut_clip(count: int = 150, seed: int = 0) -> list[np.ndarray]:
+    """The benchmark's and tests' clip: scikit-image's astronaut photo, head and shoulders, swaying.
+
+    Eileen Collins, smiling, public domain. Needs scikit-image (a development
+    dependency); the app never calls this.
+    """
+    try:
+        from skimage import data
+    except ImportError as exc:
+        raise RuntimeError("the astronaut clip needs scikit-image: pip install -r requirements-dev.txt") from exc
+    head = data.astronaut()[0:230, 80:380]  # her face is at about (144, 113) of this crop
+    return synthetic_frames(head, count, scale=1.6, anchor=(144, 113), seed=seed)
+
+
 def write_video(frames: Sequence[np.ndarray], path: Path, fps: float = 30.0) -> Path:
     """Write BGR frames as a Motion-JPEG AVI (every OpenCV build can read and write it)."""
     height, width = frames[0].shape[:2]

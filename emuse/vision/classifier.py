@@ -55,10 +55,6 @@ BACKENDS = ("auto", "tflite", "keras")
 #: Largest difference allowed between a converted model's scores and the Keras model's.
 TFLITE_TOLERANCE = 1e-3
 
-# tf.lite.Interpreter warns on every construction that it will move to ai-edge-litert;
-# we already prefer that package when it is installed.
-warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated.*")
-
 
 class EmotionClassifier:
     """A registered model, compiled for fast repeated calls, safe to share between threads."""
@@ -107,7 +103,7 @@ class EmotionClassifier:
                 raise registry.ModelError(f"{self.info.name}: no TFLite backend ({self.backend_note})")
         elif backend == "auto":
             self._tflite = self._load_tflite(convert=False)
-            if self._tflite is None and not self.backend_note:
+            if self._tflite is None and _interpreter_class() is not None:
                 # Not a daemon: a process that ends (a short CLI run) waits for the file rather
                 # than killing TensorFlow halfway through writing it.
                 self._converter = threading.Thread(target=self._convert_in_background, name="emuse-tflite")
@@ -171,28 +167,40 @@ class EmotionClassifier:
         return config.data_dir() / "cache" / "tflite" / f"{self.info.name}-{digest}.tflite"
 
     def _load_tflite(self, convert: bool) -> _TFLiteRunner | None:
-        """The checked TFLite runner, converting first if asked; ``None`` (and a note) if unusable."""
+        """The checked TFLite runner, converting first if asked; ``None`` (and a note) if unusable.
+
+        With ``convert``, a cached file that fails to load or to match is converted again
+        (a half-written or foreign file heals itself); without it, nothing is written.
+        """
         interpreter_class = _interpreter_class()
         if interpreter_class is None:
             self.backend_note = "no TFLite interpreter (install ai-edge-litert)"
             return None
         try:
             path = self.tflite_path()
-            if not path.is_file():
-                if not convert:
-                    return None
-                convert_to_tflite(self.model, path)
-            runner = _TFLiteRunner(interpreter_class, path.read_bytes())
-            probe = np.random.default_rng(0).integers(0, 256, (2, *self.info.input_shape)).astype(np.float32)
-            error = float(np.max(np.abs(runner.run(probe) - self._run_keras(probe))))
+            if path.is_file():
+                try:
+                    return self._checked_runner(interpreter_class, path)
+                except Exception as exc:
+                    if not convert:
+                        raise
+                    log.warning("%s: cached %s is unusable (%s); converting again", self.info.name, path.name, exc)
+            elif not convert:
+                return None
+            convert_to_tflite(self.model, path)
+            return self._checked_runner(interpreter_class, path)
         except Exception as exc:  # a failed conversion must never stop the app: Keras still works
             self.backend_note = f"TFLite unavailable ({type(exc).__name__}: {exc})"
             log.warning("%s: %s; using Keras", self.info.name, self.backend_note)
             return None
-        if error > TFLITE_TOLERANCE:
-            self.backend_note = f"converted model differs from Keras by {error:.2g}"
-            log.warning("%s: %s; using Keras", self.info.name, self.backend_note)
-            return None
+
+    def _checked_runner(self, interpreter_class: Any, path: Path) -> _TFLiteRunner:
+        """Load ``path`` and make sure it scores a probe batch like the Keras model does."""
+        runner = _TFLiteRunner(interpreter_class, path.read_bytes())
+        probe = np.random.default_rng(0).integers(0, 256, (2, *self.info.input_shape)).astype(np.float32)
+        error = float(np.max(np.abs(runner.run(probe) - self._run_keras(probe))))
+        if not error <= TFLITE_TOLERANCE:
+            raise ValueError(f"the converted model's scores differ from Keras by {error:.2g}")
         return runner
 
     def _convert_in_background(self) -> None:
@@ -200,13 +208,17 @@ class EmotionClassifier:
         if runner is not None:
             with self._lock:
                 self._tflite = runner
+                self.backend_note = ""
 
 
 class _TFLiteRunner:
     """One interpreter, resized when the number of faces changes. Callers hold the classifier's lock."""
 
     def __init__(self, interpreter_class: Any, content: bytes) -> None:
-        with silenced_stderr():  # the runtime prints "Created XNNPACK delegate" straight to fd 2
+        # The runtime prints "Created XNNPACK delegate" straight to fd 2, and tf.lite warns that it
+        # will move to ai-edge-litert (which we already prefer when it is installed).
+        with silenced_stderr(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             # One thread: the model is tiny (a call is well under a millisecond), and the other
             # core is better spent on face detection or another session.
             self._interpreter = interpreter_class(model_content=content, num_threads=1)
