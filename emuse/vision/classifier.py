@@ -50,6 +50,9 @@ from emuse.quiet import import_keras, silenced_stderr
 from emuse.vision.detect import Box
 
 log = logging.getLogger(__name__)
+#: ``silenced_stderr`` swaps file descriptor 2 process-wide; two threads doing it at once could
+#: leave it pointing at /dev/null for good, so interpreter creation takes turns.
+_STDERR_LOCK = threading.Lock()
 
 BACKENDS = ("auto", "tflite", "keras")
 #: Largest difference allowed between a converted model's scores and the Keras model's.
@@ -217,7 +220,7 @@ class _TFLiteRunner:
     def __init__(self, interpreter_class: Any, content: bytes) -> None:
         # The runtime prints "Created XNNPACK delegate" straight to fd 2, and tf.lite warns that it
         # will move to ai-edge-litert (which we already prefer when it is installed).
-        with silenced_stderr(), warnings.catch_warnings():
+        with _STDERR_LOCK, silenced_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # One thread: the model is tiny (a call is well under a millisecond), and the other
             # core is better spent on face detection or another session.
