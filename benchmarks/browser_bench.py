@@ -1,0 +1,347 @@
+"""Browser benchmark: the Live page end to end, with one and with three people on it at once.
+
+The same setup as ``tests/test_browser.py``: ``streamlit run Home.py`` as a subprocess,
+Debian's Chromium through Playwright, a fake 30 fps camera playing a real face
+(scikit-image's astronaut, 640x480) over WebRTC on loopback. For each scenario a
+fresh server starts, N browser contexts (separate sessions, as N people would be)
+open ``/live`` and press START, and after a warm-up the script samples, once a
+second for ``--seconds``:
+
+- frames that reached the Python callback: the delta of the page's
+  ``<N> frames analysed`` counter over the window, divided by the window
+  (``callback_fps``); the page's own rolling ``<F> fps`` is kept as a cross-check;
+- the time a frame spends in the callback: the page's ``callback <X> ms`` (a rolling
+  median of recent frames), summarised as the median and max over the samples;
+- frames that came back and were shown by the browser: the ``<video>`` element's
+  ``getVideoPlaybackQuality().totalVideoFrames`` delta (``returned_fps``);
+- the server's resident memory (with children) and CPU, and how busy the whole
+  machine was, because on a small shared machine the numbers move with load.
+
+Also measured once: server start to healthy, Home rendered, and per session the
+time from START to the first analysed frame.
+
+Run: ``python benchmarks/browser_bench.py`` (about two minutes). Writes
+``benchmarks/results/browser_bench.json`` and ``browser_bench.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests import browser_support as bs  # noqa: E402  (needs the project root on sys.path)
+
+RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
+
+# Targets from the performance issue (#7), shown beside the measurements; nothing here asserts them.
+TARGETS = {
+    "one_session_fps": 20.0,
+    "callback_ms_median": 20.0,
+    "three_sessions_fps_each": 10.0,
+    "rss_mb_three_sessions": 1024.0,
+    "first_frame_s": 5.0,
+    "home_render_s": 3.0,
+}
+
+_VIDEO_FRAMES_JS = """() => {
+    const video = document.querySelector('video');
+    if (!video || !video.getVideoPlaybackQuality) return null;
+    return video.getVideoPlaybackQuality().totalVideoFrames;
+}"""
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+def _returned_frames(page: Any) -> int | None:
+    """Frames the browser has shown from the stream that comes back (annotated) from the server."""
+    frame = next((f for f in page.frames if "webrtc" in (f.url or "")), None)
+    if frame is None:
+        return None
+    try:
+        return frame.evaluate(_VIDEO_FRAMES_JS)
+    except Exception:  # the iframe can be mid-reload after a rerun; one missed sample is fine
+        return None
+
+
+class _CpuWindow:
+    """CPU time of the server process tree and of the whole machine between two points in time."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self._root = psutil.Process(pid)
+        self._start_wall = time.monotonic()
+        self._start_proc = self._proc_cpu()
+        self._start_machine = psutil.cpu_times()
+
+    def _tree(self) -> list[Any]:
+        return [self._root, *self._root.children(recursive=True)]
+
+    def _proc_cpu(self) -> float:
+        total = 0.0
+        for proc in self._tree():
+            with contextlib.suppress(self._psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def rss_mb(self) -> float:
+        total = 0
+        for proc in self._tree():
+            with contextlib.suppress(self._psutil.Error):
+                total += proc.memory_info().rss
+        return round(total / 2**20, 1)
+
+    def finish(self) -> dict[str, float]:
+        wall = time.monotonic() - self._start_wall
+        machine = self._psutil.cpu_times()
+        busy_total = sum(machine) - sum(self._start_machine)
+        idle = (machine.idle + machine.iowait) - (self._start_machine.idle + self._start_machine.iowait)
+        return {
+            "server_cpu_percent": round((self._proc_cpu() - self._start_proc) / wall * 100, 1),
+            "machine_busy_percent": round((1 - idle / busy_total) * 100, 1) if busy_total > 0 else 0.0,
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        }
+
+
+def measure_startup(browser: Any, workdir: Path, project: Path = PROJECT_ROOT) -> dict[str, float]:
+    """Seconds from spawning the server until it is healthy, and until Home has rendered its title."""
+    t0 = time.monotonic()
+    with bs.running_streamlit(workdir / "startup-data", cwd=project) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(server.url)
+        page.get_by_role("heading", name="eMuse").wait_for(timeout=60_000)
+        home_s = time.monotonic() - t0
+        context.close()
+    return {"server_healthy_s": round(server.started_s, 2), "home_render_s": round(home_s, 2)}
+
+
+def run_scenario(
+    browser: Any, sessions: int, seconds: float, warmup_s: float, workdir: Path, project: Path = PROJECT_ROOT
+) -> dict[str, Any]:
+    """N concurrent sessions on a fresh server; per-session and overall numbers for the window."""
+    with bs.running_streamlit(workdir / f"data-{sessions}", cwd=project) as server:
+        pages, contexts, first_frame = [], [], []
+        try:
+            for _ in range(sessions):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                context.set_default_timeout(120_000)
+                page = context.new_page()
+                # Home first, as a visitor would: it registers the app's navigation on a fresh
+                # server (a deep link first would run /live in Streamlit's pages-folder mode).
+                page.goto(server.url)
+                page.get_by_role("heading", name="eMuse").wait_for()
+                page.goto(f"{server.url}/live")
+                contexts.append(context)
+                pages.append(page)
+            for page in pages:
+                first_frame.append(round(bs.start_stream(page, first_frames_s=25.0), 2))
+            time.sleep(warmup_s)
+
+            cpu = _CpuWindow(server.process.pid)
+            start = [bs.live_status(page) for page in pages]
+            start_video = [_returned_frames(page) for page in pages]
+            t_start = time.monotonic()
+            samples: list[list[bs.LiveStatus]] = [[] for _ in pages]
+            while time.monotonic() - t_start < seconds:
+                time.sleep(1.0)
+                for i, page in enumerate(pages):
+                    samples[i].append(bs.live_status(page))
+            end = [bs.live_status(page) for page in pages]
+            end_video = [_returned_frames(page) for page in pages]
+            elapsed = time.monotonic() - t_start
+            rss_mb = cpu.rss_mb()
+            machine = cpu.finish()
+            shot = bs.screenshot(pages[0], f"browser-bench-{sessions}", workdir / "screenshots")
+            print(f"screenshot: {shot}", file=sys.stderr)
+        finally:
+            for context in contexts:
+                context.close()
+
+    per_session = []
+    for i in range(len(pages)):
+        frames = (end[i].frames or 0) - (start[i].frames or 0)
+        video = (
+            (end_video[i] - start_video[i]) / elapsed
+            if end_video[i] is not None and start_video[i] is not None
+            else None
+        )
+        callback = [s.callback_ms for s in samples[i] if s.callback_ms is not None]
+        page_fps = [s.fps for s in samples[i] if s.fps is not None]
+        per_session.append(
+            {
+                "first_frame_s": first_frame[i],
+                "callback_fps": round(frames / elapsed, 2),
+                "page_fps_median": _median(page_fps),
+                "returned_fps": round(video, 2) if video is not None else None,
+                "callback_ms_median": _median(callback),
+                "callback_ms_max": round(max(callback), 2) if callback else None,
+                "moods": sorted({s.mood for s in samples[i] if s.mood}),
+            }
+        )
+    return {
+        "sessions": sessions,
+        "window_s": round(elapsed, 1),
+        "warmup_s": warmup_s,
+        "per_session": per_session,
+        "min_callback_fps": min(s["callback_fps"] for s in per_session),
+        "rss_mb": rss_mb,
+        **machine,
+    }
+
+
+def environment() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu_model = ""
+    try:
+        cpu_model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        cpu_model = platform.processor()
+    chromium = bs.find_chromium()
+    version = ""
+    if chromium:
+        out = subprocess.run([chromium, "--version"], capture_output=True, text=True, timeout=30)
+        version = out.stdout.strip()
+    packages = {}
+    for name in ("streamlit", "streamlit-webrtc", "aiortc", "tensorflow-cpu", "tensorflow", "opencv-python-headless"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            packages[name] = metadata.version(name)
+    return {
+        "cpu": cpu_model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "chromium": version,
+        "packages": packages,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    """A table per scenario plus the setup, for the README."""
+    env = result["environment"]
+    lines = [
+        "# Browser benchmark: Live page end to end",
+        "",
+        f"Measured {env['date']} on {env['cores']} cores ({env['cpu']}), {env['chromium']}, "
+        f"Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()) + ".",
+        f"Fake camera: {result['camera']}. Loopback WebRTC, no ICE servers. "
+        f"Each scenario: fresh server, START in every session, {result['warmup_s']:.0f} s warm-up (excluded), "
+        f"then {result['seconds']:.0f} s sampled once a second.",
+        "",
+        f"Start-up: server healthy after {result['startup']['server_healthy_s']} s, "
+        f"Home rendered {result['startup']['home_render_s']} s after spawning the server "
+        f"(target ≤ {TARGETS['home_render_s']:.0f} s).",
+        "",
+        "| sessions | session | START → first frame (s) | fps into callback | fps (page) | fps shown (returned video)"
+        " | callback ms median | callback ms max |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for scenario in result["scenarios"]:
+        for i, s in enumerate(scenario["per_session"], 1):
+            lines.append(
+                f"| {scenario['sessions']} | {i} | {s['first_frame_s']} | {s['callback_fps']} | {s['page_fps_median']}"
+                f" | {s['returned_fps']} | {s['callback_ms_median']} | {s['callback_ms_max']} |"
+            )
+    lines += [
+        "",
+        "| sessions | server RSS (MB) | server CPU % (of one core) | machine busy % | load avg (1 min) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for scenario in result["scenarios"]:
+        lines.append(
+            f"| {scenario['sessions']} | {scenario['rss_mb']} | {scenario['server_cpu_percent']}"
+            f" | {scenario['machine_busy_percent']} | {scenario['load_average_1min']} |"
+        )
+    lines += [
+        "",
+        f"Targets (issue 7): one session ≥ {TARGETS['one_session_fps']:.0f} fps, callback median "
+        f"< {TARGETS['callback_ms_median']:.0f} ms, three sessions ≥ {TARGETS['three_sessions_fps_each']:.0f} fps "
+        f"each, RSS < {TARGETS['rss_mb_three_sessions']:.0f} MB with three sessions, first frame ≤ "
+        f"{TARGETS['first_frame_s']:.0f} s after START.",
+        "",
+        "The browser (Chromium encoding and decoding VP8 for every session) runs on the same cores as the",
+        "server, so the machine is busier than a deployment's server would be; 'machine busy' above includes",
+        "everything else that ran at the time.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 3], help="scenarios (default: 1 3)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measurement window per scenario")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds after START excluded from the window")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for browser_bench.json/.md")
+    parser.add_argument(
+        "--project", type=Path, default=PROJECT_ROOT, help="checkout whose Home.py to serve (to compare a change)"
+    )
+    args = parser.parse_args(argv)
+
+    chromium = bs.find_chromium()
+    if chromium is None:
+        print("Chromium not found: apt-get install chromium (or set EMUSE_CHROMIUM)", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    workdir = bs.temp_folder("emuse-browser-bench-")
+    y4m = bs.make_face_y4m(workdir / "astronaut.y4m")
+    result: dict[str, Any] = {
+        "environment": environment(),
+        "camera": "scikit-image astronaut, 640x480, 30 fps, Y4M (I420)",
+        "project": str(args.project),
+        "seconds": args.seconds,
+        "warmup_s": args.warmup,
+        "targets": TARGETS,
+    }
+    with sync_playwright() as playwright:
+        browser = bs.launch_chromium(playwright, y4m, chromium)
+        try:
+            result["startup"] = measure_startup(browser, workdir, args.project)
+            result["scenarios"] = []
+            for sessions in args.sessions:
+                print(f"{sessions} session(s)…", file=sys.stderr, flush=True)
+                scenario = run_scenario(browser, sessions, args.seconds, args.warmup, workdir, args.project)
+                result["scenarios"].append(scenario)
+                print(json.dumps(scenario), file=sys.stderr, flush=True)
+        finally:
+            browser.close()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        ("browser_bench.json", json.dumps(result, indent=2) + "\n"),
+        ("browser_bench.md", to_markdown(result)),
+    ):
+        tmp = args.out / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, args.out / name)
+    print(to_markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
