@@ -74,7 +74,10 @@ def _mini_xception(keras: Any, shape: tuple[int, int, int]) -> Any:
         x = layers.Conv2D(8, 3, use_bias=False, kernel_regularizer=l2)(x)
         x = layers.Activation("relu")(layers.BatchNormalization()(x))
     for filters in (16, 32, 64, 128):
-        residual = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=2, padding="same", use_bias=False)(x))
+        # = Conv2D(filters, 1, strides=2, padding="same"): take every second pixel, then a 1x1 conv. Written
+        # this way because TF 2.21's oneDNN crashes (heap corruption) in that conv's gradient for odd batch sizes.
+        residual = layers.MaxPooling2D(pool_size=1, strides=2, padding="same")(x)
+        residual = layers.BatchNormalization()(layers.Conv2D(filters, 1, use_bias=False)(residual))
         x = layers.SeparableConv2D(filters, 3, padding="same", depthwise_regularizer=l2, use_bias=False)(x)
         x = layers.Activation("relu")(layers.BatchNormalization()(x))
         x = layers.SeparableConv2D(filters, 3, padding="same", depthwise_regularizer=l2, use_bias=False)(x)

@@ -84,7 +84,7 @@ def _as_cli_error(exc: Exception) -> Exception:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from emuse.training.data import DataError
+    from emuse.training.data import DataError, quick_check
     from emuse.training.train import TrainConfig, train
 
     root, name = (args.out.parent, args.out.name) if args.out else (None, None)
@@ -100,6 +100,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     try:
+        quick_check(args.data)  # the common mistakes, before any progress output
         result = train(cfg, _PrintProgress(args.epochs), root)  # type: ignore[arg-type]
     except (DataError, ValueError) as exc:
         raise _as_cli_error(exc) from exc

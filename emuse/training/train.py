@@ -99,6 +99,8 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     test_key = "test" if "test" in data.splits else "val"
     test_split = data.splits[test_key]
     listener.data_loaded(data)
+    if listener.should_stop():  # loading FER2013 takes a while; don't import TensorFlow for a cancelled job
+        raise TrainingCancelled("training was cancelled; no model was saved")
 
     listener.phase("building model")
     keras = import_keras()
