@@ -62,11 +62,10 @@ def job_panel(job_id: str, was_active: bool) -> None:
     if status.get("state") in jobs.ACTIVE_STATES:
         st.subheader(f"Running: {what}")
         st.progress(float(status.get("progress") or 0.0), text=charts.progress_text(status))
+        if not job.cancel_requested and st.button("Cancel", type="secondary"):
+            job.cancel()
         if job.cancel_requested:
             st.info("Cancelling after the current batch…")
-        elif st.button("Cancel", type="secondary"):
-            job.cancel()
-            st.rerun(scope="fragment")
     elif was_active:
         st.rerun()  # finished while we watched: redraw the whole page (form, results, model list)
     elif status.get("state") == "done":
