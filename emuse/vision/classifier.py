@@ -274,6 +274,7 @@ def convert_to_tflite(model: Any, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model folder's files are readable by all
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
