@@ -228,6 +228,30 @@ def concurrent_sessions(classifier: EmotionClassifier, frames: Sequence[np.ndarr
     }
 
 
+def hard_clip(fast: EmotionClassifier, reference: EmotionClassifier, count: int) -> dict[str, Any]:
+    """Agreement on a harder clip: the whole astronaut photo, where the cascade sometimes sees a second
+    "face" on her suit. Full scans report it on some frames; tracking, which re-detects only near known
+    faces, mostly does not. Counted strictly, and broken down so the reason is visible."""
+    from skimage import data
+
+    frames = bench.synthetic_frames(data.astronaut(), count, scale=1.3, anchor=(224, 113))
+    optimized = bench.run(frames, lambda: FrameAnalyzer(fast), warmup=0).analyses
+    unoptimized = bench.run(frames, lambda: FrameAnalyzer(reference, DetectorSettings(full_scan_every=1)), 0).analyses
+    extra_in_reference = 0
+    for a, b in zip(optimized, unoptimized, strict=True):
+        if not bench.frames_agree(a, b) and len(b.faces) > len(a.faces):
+            extra_in_reference += all(
+                any(iou(f.box, g.box) >= 0.5 and f.emotion == g.emotion for g in b.faces) for f in a.faces
+            )
+    return {
+        "frames": count,
+        "agreement": bench.agreement(optimized, unoptimized),
+        "faces_per_frame_optimized": sum(len(a.faces) for a in optimized) / count,
+        "faces_per_frame_unoptimized": sum(len(a.faces) for a in unoptimized) / count,
+        "disagreements_only_extra_face_in_unoptimized": extra_in_reference,
+    }
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -288,6 +312,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"slowest session {c['min_fps']:.0f} fps, median {c['median_ms']:.1f} ms/frame; results identical to "
         f"a sequential run: {'yes' if c['all_same_as_sequential'] else 'NO'}.",
     ]
+    h = report.get("hard_clip")
+    if h:
+        lines += [
+            "",
+            f"Harder clip (the whole astronaut photo, {h['frames']} frames; the cascade intermittently sees a "
+            f"second 'face' on her suit): eMuse as shipped agrees with the unoptimized path on "
+            f"{h['agreement']:.1%} of frames. Faces per frame {h['faces_per_frame_optimized']:.2f} vs "
+            f"{h['faces_per_frame_unoptimized']:.2f}; {h['disagreements_only_extra_face_in_unoptimized']} of the "
+            f"{round((1 - h['agreement']) * h['frames'])} disagreeing frames are frames where only the unoptimized "
+            "path reported that extra face and the real face and its emotion matched.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -368,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
     concurrent = concurrent_sessions(fast, frames, 3)
+    hard = hard_clip(fast, keras_backend, args.frames)
     load_after = os.getloadavg()
 
     reference = next((c for c in contestants if c.name == reference_name), None)
@@ -406,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "target_ms": TARGET_MS,
         "rows": rows,
         "concurrent": concurrent,
+        "hard_clip": hard,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "pipeline.json", (json.dumps(report, indent=2) + "\n").encode())
