@@ -153,8 +153,15 @@ def run_scenario(
                 page.goto(f"{server.url}/live")
                 contexts.append(context)
                 pages.append(page)
-            for page in pages:
-                first_frame.append(round(bs.start_stream(page, first_frames_s=25.0), 2))
+            for i, page in enumerate(pages, 1):
+                try:
+                    first_frame.append(round(bs.start_stream(page, first_frames_s=25.0), 2))
+                except AssertionError as exc:  # a session that never streams is a result, not a crash
+                    first_frame.append(None)
+                    shot = bs.screenshot(
+                        page, f"browser-bench-{sessions}-session{i}-no-frames", workdir / "screenshots"
+                    )
+                    print(f"session {i} of {sessions}: {exc} (screenshot: {shot})", file=sys.stderr)
             time.sleep(warmup_s)
 
             cpu = _CpuWindow(server.process.pid)
@@ -189,6 +196,7 @@ def run_scenario(
         page_fps = [s.fps for s in samples[i] if s.fps is not None]
         per_session.append(
             {
+                "started": first_frame[i] is not None,
                 "first_frame_s": first_frame[i],
                 "callback_fps": round(frames / elapsed, 2),
                 "page_fps_median": _median(page_fps),

@@ -261,6 +261,17 @@ def running_streamlit(data_dir: Path, **kwargs: Any) -> Iterator[StreamlitServer
         server.stop()
 
 
+_TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)*(\S.*)")
+# Raised inside Streamlit's own websocket handler when a browser tab closes abruptly (as a test's
+# browser context does): server noise, not an error of the app.
+_BENIGN_ERRORS = ("starlette.websockets.WebSocketDisconnected",)
+
+
+def server_errors(log_text: str) -> list[str]:
+    """The exception line of every traceback in a server log, except known-benign disconnects."""
+    return [line for line in _TRACEBACK_RE.findall(log_text) if not any(benign in line for benign in _BENIGN_ERRORS)]
+
+
 # --------------------------------------------------------------------------- page helpers
 
 

@@ -112,6 +112,7 @@ def test_home_renders_and_links_to_every_page(page, server: bs.StreamlitServer, 
             bs.screenshot(page, f"page-{url_path}", workdir / "screenshots")
         assert bs.exception_texts(page) == [], f"/{url_path} shows an exception"
         assert heading.inner_text().strip(), f"/{url_path} has an empty title"
+    assert bs.server_errors(server.log.read_text(errors="replace")) == [], server.log_tail()
 
 
 def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workdir: Path) -> None:
@@ -146,6 +147,7 @@ def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workd
     assert bs.exception_texts(page) == []
 
     bs.webrtc_frame(page).get_by_role("button", name="Stop").click()
+    assert bs.server_errors(server.log.read_text(errors="replace")) == [], server.log_tail()
 
 
 def _happy_pixels(png: bytes) -> int:
