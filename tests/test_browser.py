@@ -163,6 +163,7 @@ def _happy_pixels(png: bytes) -> int:
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,  # only the known symptom; a missing browser in CI still fails
     reason="known bug: the folder named pages/ puts a fresh server in Streamlit's pages-folder mode "
     "until / is opened once; fix by renaming the folder, then delete this marker",
 )
