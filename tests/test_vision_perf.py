@@ -185,10 +185,13 @@ def clip_file(tmp_path_factory: pytest.TempPathFactory, clip: list[np.ndarray]) 
     return bench.write_video(clip[:24], tmp_path_factory.mktemp("video") / "astronaut.avi")
 
 
-def test_bench_cli_prints_one_json_object(models_dir: Path, clip_file: Path, capsys) -> None:
+def test_bench_cli_prints_one_json_object(models_dir: Path, clip_file: Path, capfd) -> None:
+    # capfd, not capsys: a library printing from C straight to file descriptor 1 would break `--json | jq`.
     assert main(["bench", str(clip_file), "--json", "--frames", "16", "--warmup", "3"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1
+    captured = capfd.readouterr()
+    out = captured.out.strip().splitlines()
+    assert len(out) == 1, captured.out
+    assert captured.err == ""
     report = json.loads(out[0])
     assert report["frames"] == 16
     assert report["faces_per_frame"] == pytest.approx(1.0)
