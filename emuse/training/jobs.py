@@ -339,7 +339,15 @@ def _run_training(request: dict[str, Any], writer: _StatusWriter) -> dict[str, A
 
     fields = {k: request[k] for k in TrainConfig.__dataclass_fields__ if k in request}
     result = train(TrainConfig(**fields), writer)  # type: ignore[arg-type]
-    return {"model": result.info.name, "model_dir": str(result.info.path), "metrics": result.metrics}
+    metrics = result.metrics
+    if request.get("data_label"):  # the uploaded copy is deleted: record what the person uploaded instead
+        from emuse import registry
+
+        label = request["data_label"]
+        metrics = {**metrics, "data": label}
+        data = {**result.info.meta.get("data", {}), "source": label}
+        registry.update_meta(result.info.path, {"data": data, "metrics": metrics})
+    return {"model": result.info.name, "model_dir": str(result.info.path), "metrics": metrics}
 
 
 def _run_evaluation(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
