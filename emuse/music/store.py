@@ -316,8 +316,12 @@ def read_playlist(emotion: str, folder: Path | None = None) -> PlaylistFile:
 
 
 def load_playlist(emotion: str, folder: Path | None = None) -> list[Track]:
-    """The tracks for ``emotion``; raises :class:`PlaylistError` (or ``ValueError`` for a bad label)."""
-    return read_playlist(emotion, folder).tracks
+    """The tracks for ``emotion``, each once; raises :class:`PlaylistError` (or ``ValueError`` for a bad label).
+
+    A hand-edited file may list a song twice; recommending it twice in one handful
+    would look broken, and the next save removes the copy anyway.
+    """
+    return dedupe(read_playlist(emotion, folder).tracks)
 
 
 def save_playlist(emotion: str, tracks: Sequence[Track], base_version: str | None, folder: Path | None = None) -> str:
