@@ -58,6 +58,11 @@ def live_video(session, key: str = "live"):  # session: emuse.vision.live.LiveSe
     """
     if not webrtc_available():
         return None
+    try:
+        servers = ice_servers()
+    except config.ConfigError as exc:
+        st.error(f"Live video is off: {exc}")
+        return None
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -68,7 +73,7 @@ def live_video(session, key: str = "live"):  # session: emuse.vision.live.LiveSe
     return webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
-        rtc_configuration={"iceServers": ice_servers()},
+        rtc_configuration={"iceServers": servers},
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=on_frame,
         async_processing=True,
