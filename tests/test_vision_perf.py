@@ -10,7 +10,10 @@ promised shape; the TFLite cache can never break the classifier.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -178,6 +181,23 @@ def test_without_any_tflite_interpreter_keras_answers(models_dir: Path, monkeypa
     assert "install ai-edge-litert" in classifier.backend_note
     with pytest.raises(Exception, match="no TFLite backend"):
         EmotionClassifier(backend="tflite")
+
+
+def test_with_litert_and_a_cached_conversion_tensorflow_is_never_imported(fast: EmotionClassifier) -> None:
+    pytest.importorskip("ai_edge_litert")
+    assert fast.tflite_path().is_file()
+    code = (
+        "import sys, numpy as np\n"
+        "from emuse.vision.classifier import EmotionClassifier\n"
+        "c = EmotionClassifier()\n"
+        "scores = c.predict_batch(np.full((1, 64, 64), 128, np.uint8))\n"
+        "assert c.backend == 'tflite' and c.tflite_runtime == 'ai_edge_litert', c.backend_note\n"
+        "assert scores.shape == (1, 7) and abs(float(scores.sum()) - 1) < 1e-3\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
