@@ -165,6 +165,7 @@ def run_scenario(
             time.sleep(warmup_s)
 
             cpu = _CpuWindow(server.process.pid)
+            rss_start_mb = cpu.rss_mb()
             start = [bs.live_status(page) for page in pages]
             start_video = [_returned_frames(page) for page in pages]
             t_start = time.monotonic()
@@ -213,6 +214,9 @@ def run_scenario(
         "per_session": per_session,
         "min_callback_fps": min(s["callback_fps"] for s in per_session),
         "rss_mb": rss_mb,
+        # Growth during the window: a server that cannot keep up with 30 fps should drop frames;
+        # a steady climb means decoded frames are piling up somewhere before the callback.
+        "rss_growth_mb_per_s": round((rss_mb - rss_start_mb) / elapsed, 2),
         **machine,
     }
 
@@ -276,12 +280,13 @@ def to_markdown(result: dict[str, Any]) -> str:
             )
     lines += [
         "",
-        "| sessions | server RSS (MB) | server CPU % (of one core) | machine busy % | load avg (1 min) |",
-        "|---:|---:|---:|---:|---:|",
+        "| sessions | server RSS (MB) | RSS growth (MB/s) | server CPU % (1 core = 100) | machine busy % | load avg |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in result["scenarios"]:
         lines.append(
-            f"| {scenario['sessions']} | {scenario['rss_mb']} | {scenario['server_cpu_percent']}"
+            f"| {scenario['sessions']} | {scenario['rss_mb']} | {scenario['rss_growth_mb_per_s']}"
+            f" | {scenario['server_cpu_percent']}"
             f" | {scenario['machine_busy_percent']} | {scenario['load_average_1min']} |"
         )
     lines += [
