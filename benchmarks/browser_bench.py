@@ -252,6 +252,11 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _cell(value: Any) -> str:
+    """A table cell: a dash where a session produced no number (it never streamed in the window)."""
+    return "—" if value is None else str(value)
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     """A table per scenario plus the setup, for the README."""
     env = result["environment"]
@@ -274,10 +279,18 @@ def to_markdown(result: dict[str, Any]) -> str:
     ]
     for scenario in result["scenarios"]:
         for i, s in enumerate(scenario["per_session"], 1):
-            lines.append(
-                f"| {scenario['sessions']} | {i} | {s['first_frame_s']} | {s['callback_fps']} | {s['page_fps_median']}"
-                f" | {s['returned_fps']} | {s['callback_ms_median']} | {s['callback_ms_max']} |"
-            )
+            cells = [scenario["sessions"], i] + [
+                s[key]
+                for key in (
+                    "first_frame_s",
+                    "callback_fps",
+                    "page_fps_median",
+                    "returned_fps",
+                    "callback_ms_median",
+                    "callback_ms_max",
+                )
+            ]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "",
         "| sessions | server RSS (MB) | RSS growth (MB/s) | server CPU % (1 core = 100) | machine busy % | load avg |",
