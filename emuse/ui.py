@@ -27,6 +27,23 @@ def ice_servers() -> list[dict[str, Any]]:
     return config.ice_servers(secrets())
 
 
+def use_app_navigation() -> None:
+    """Make sure this page runs inside ``Home.py``'s navigation; call it first on every page.
+
+    Streamlit treats a folder literally named ``pages/`` as the legacy multipage layout
+    until some session has run ``st.navigation``. So the first visitor of a deep link
+    (``/live``) on a freshly started server, or after a Community Cloud wake-up, would
+    get the page without ``Home.py``: wrong sidebar, no page config. Switching the
+    process to navigation mode and rerunning sends this run through ``Home.py``, which
+    picks the same page by its URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def webrtc_available() -> bool:
     """Whether the page runs under a real Streamlit server that streamlit-webrtc can attach to.
 
@@ -45,9 +62,17 @@ def webrtc_available() -> bool:
 @st.cache_resource(show_spinner="Loading the emotion model…")
 def load_classifier(model_name: str | None = None):  # -> EmotionClassifier (imported lazily: TensorFlow)
     """One classifier per model per process, shared by every browser session (thread-safe inference)."""
+    import gc
+
     from emuse.vision.classifier import EmotionClassifier
 
-    return EmotionClassifier(model_name)
+    classifier = EmotionClassifier(model_name)
+    # Streamlit collects garbage after every script and fragment run; once the model and its
+    # libraries are loaded, that full collection walked all of them (~170 ms with TensorFlow,
+    # holding the GIL) twice a second per streaming session, and starved the video threads.
+    # Freezing moves everything alive now out of the collector's reach.
+    gc.freeze()
+    return classifier
 
 
 def live_video(session, key: str = "live"):  # session: emuse.vision.live.LiveSession
@@ -161,13 +186,12 @@ def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> 
         return
     before = recommender.current
     tracks = recommender.for_mood(emotion)
-    if st.button("🔀 Other songs", key=f"_more_songs_{source}"):
-        tracks = recommender.more()
     current = recommender.current
     st.markdown(f"**Songs for {EMOJI[current.emotion]} {current.emotion}**")
     for problem in current.problems:
         st.warning(problem, icon="⚠️")
     track_list(tracks)
+    st.button("🔀 Other songs", key=f"_more_songs_{source}", on_click=recommender.more)
     if current is not before:
         recorder = mood_recorder(source)
         for track in tracks if recorder else []:

@@ -10,6 +10,7 @@ from emuse import ui
 from emuse.history import charts
 from emuse.history.store import HistoryError
 
+ui.use_app_navigation()  # first: see emuse/ui.py
 st.title("📈 Mood History")
 store = ui.history_store()
 if store is None:

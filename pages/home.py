@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from emuse import registry
+from emuse import registry, ui
 from emuse.labels import EMOJI, EMOTIONS
 
+ui.use_app_navigation()  # first: see emuse/ui.py
 st.title("🎵 eMuse")
 st.markdown(
     "**eMuse watches your face through your webcam, recognises your mood and plays music for it.** "

@@ -7,6 +7,7 @@ import streamlit as st
 from emuse import registry, ui
 from emuse.vision.live import LiveSession
 
+ui.use_app_navigation()  # first: see emuse/ui.py
 st.title("🎥 Live")
 
 models = [info.name for info in registry.list_models()]

@@ -8,6 +8,7 @@ import streamlit as st
 from emuse import ui
 from emuse.labels import EMOJI, EMOTIONS
 
+ui.use_app_navigation()  # first: see emuse/ui.py
 st.title("🎵 Playlists")
 st.markdown(
     "Each mood has its own list of songs. Edit them here, or fill them from Spotify playlists "

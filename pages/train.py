@@ -7,11 +7,12 @@ running job, and a second click never starts a duplicate.
 
 import streamlit as st
 
-from emuse import registry
+from emuse import registry, ui
 from emuse.training import charts, jobs
 from emuse.training.architectures import ARCHITECTURES
 from emuse.training.data import DataError, check_upload, quick_check
 
+ui.use_app_navigation()  # first: see emuse/ui.py
 st.title("🧠 Train & Evaluate")
 st.caption(
     "Train an emotion model on FER2013 (the Kaggle CSV or train/ and test/ image folders, as a file on this server "
