@@ -184,7 +184,6 @@ def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> 
     if emotion is None and recommender.current.emotion is None:
         st.caption("Songs appear here as soon as eMuse sees your face.")
         return
-    before = recommender.current
     tracks = recommender.for_mood(emotion)
     current = recommender.current
     st.markdown(f"**Songs for {EMOJI[current.emotion]} {current.emotion}**")
@@ -192,10 +191,9 @@ def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> 
         st.warning(problem, icon="⚠️")
     track_list(tracks)
     st.button("🔀 Other songs", key=f"_more_songs_{source}", on_click=recommender.more)
-    if current is not before:
-        recorder = mood_recorder(source)
-        for track in tracks if recorder else []:
-            recorder.song(current.emotion, track.track_id, track.name, track.artists, track.open_url)
+    recorder = mood_recorder(source)
+    if recorder is not None:
+        recorder.songs_shown(current.emotion, tracks)  # once per distinct list, however often the page reruns
 
 
 # --- Mood history (emuse.history) -------------------------------------------------
