@@ -91,6 +91,10 @@ def live_video(session, key: str = "live"):  # session: emuse.vision.live.LiveSe
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    from emuse.vision.live import drop_stale_frames
+
+    drop_stale_frames()  # frames the server can't keep up with are dropped, not queued
+
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
         image = session.process(frame.to_ndarray(format="bgr24"))
         return av.VideoFrame.from_ndarray(image, format="bgr24")
