@@ -9,6 +9,10 @@ import matplotlib
 import numpy as np
 import pytest
 
+from emuse.labels import EMOTIONS
+from emuse.vision.smoothing import Mood
+from tests import fake_spotify as fs
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,3 +53,42 @@ def classifier():
     from emuse.vision.classifier import EmotionClassifier
 
     return EmotionClassifier()
+
+
+def mood(label: str = "happy", confidence: float = 0.7) -> Mood:
+    """A smoothed mood with ``confidence`` on ``label`` and the rest spread evenly (history tests)."""
+    scores = [round((1 - confidence) / 6, 6)] * len(EMOTIONS)
+    scores[EMOTIONS.index(label)] = confidence
+    return Mood(label, confidence, tuple(scores))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder of this test's own, and no database URL from the environment."""
+    monkeypatch.setenv("EMUSE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    """A history store on a real SQLite file in ``data_dir``."""
+    from emuse.history.store import open_store
+
+    store = open_store()
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A fake Spotify Web API on 127.0.0.1 with eMuse pointed at it: app credentials, playlists in tmp_path."""
+    server = fs.FakeSpotify().start()
+    monkeypatch.setenv("EMUSE_SPOTIFY_API_URL", server.api_url)
+    monkeypatch.setenv("EMUSE_SPOTIFY_TOKEN_URL", server.token_url)
+    monkeypatch.setenv("EMUSE_PLAYLISTS_DIR", str(tmp_path))
+    monkeypatch.setenv("SPOTIPY_CLIENT_ID", fs.CLIENT_ID)
+    monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", fs.CLIENT_SECRET)
+    monkeypatch.delenv("SPOTIFY_REFRESH_TOKEN", raising=False)
+    yield server
+    server.stop()

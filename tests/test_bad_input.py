@@ -57,21 +57,12 @@ def test_spotify_not_answering_at_all_is_explained(monkeypatch: pytest.MonkeyPat
     assert any(word in text.lower() for word in ("connect", "reach", "network", "token"))
 
 
-def test_spotify_401_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
-    server = fs.FakeSpotify().start()
-    try:
-        monkeypatch.setenv("EMUSE_SPOTIFY_API_URL", server.api_url)
-        monkeypatch.setenv("EMUSE_SPOTIFY_TOKEN_URL", server.token_url)
-        monkeypatch.setenv("SPOTIPY_CLIENT_ID", fs.CLIENT_ID)
-        monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", fs.CLIENT_SECRET)
-        monkeypatch.delenv("SPOTIFY_REFRESH_TOKEN", raising=False)
-        server.fail["x"] = 401
-        with pytest.raises(SpotifyReadError) as err:
-            read_playlist_items(auth.sync_client(auth.credentials()), "x")
-        assert err.value.status == 401
-        assert fs.CLIENT_SECRET not in str(err.value)
-    finally:
-        server.stop()
+def test_spotify_401_is_explained(fake: fs.FakeSpotify) -> None:
+    fake.fail["x"] = 401
+    with pytest.raises(SpotifyReadError) as err:
+        read_playlist_items(auth.sync_client(auth.credentials()), "x")
+    assert err.value.status == 401
+    assert fs.CLIENT_SECRET not in str(err.value)
 
 
 def test_full_disk_while_saving_model_metadata_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:

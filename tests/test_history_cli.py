@@ -12,34 +12,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import mood
 
 from emuse import cli
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
 from emuse.labels import EMOTIONS
-from emuse.vision.smoothing import Mood
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def mood(label: str = "happy", confidence: float = 0.7) -> Mood:
-    scores = [(1 - confidence) / 6] * len(EMOTIONS)
-    scores[EMOTIONS.index(label)] = confidence
-    return Mood(label, confidence, tuple(scores))
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("EMUSE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
-    return tmp_path
 
 
-@pytest.fixture
-def store(data_dir: Path):
-    store = open_store()
-    yield store
-    store.dispose()
 
 
 # -- recorder ----------------------------------------------------------------------

@@ -12,30 +12,20 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from conftest import mood
 from streamlit.testing.v1 import AppTest
 
 from emuse.history import charts
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
-from emuse.labels import EMOTIONS
-from emuse.vision.smoothing import Mood
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "history.py")
 MONDAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
 
-def mood(label: str, confidence: float = 0.7) -> Mood:
-    scores = [(1 - confidence) / 6] * len(EMOTIONS)
-    scores[EMOTIONS.index(label)] = confidence
-    return Mood(label, confidence, tuple(scores))
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("EMUSE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
-    return tmp_path
 
 
 def record(store: HistoryStore, session: str, start: datetime, plan: list[tuple[str, int]]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import mood
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -23,24 +24,10 @@ from emuse.vision.smoothing import Mood
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def mood(label: str = "happy", confidence: float = 0.7) -> Mood:
-    scores = [round((1 - confidence) / 6, 6)] * len(EMOTIONS)
-    scores[EMOTIONS.index(label)] = confidence
-    return Mood(label, confidence, tuple(scores))
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("EMUSE_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
-    return tmp_path
 
 
-@pytest.fixture
-def store(data_dir: Path):
-    store = open_store()
-    yield store
-    store.dispose()
 
 
 def test_default_database_is_a_wal_sqlite_file_in_the_data_dir(store: HistoryStore, data_dir: Path) -> None:

@@ -15,17 +15,6 @@ from tests import fake_spotify as fs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    server = fs.FakeSpotify().start()
-    monkeypatch.setenv("EMUSE_SPOTIFY_API_URL", server.api_url)
-    monkeypatch.setenv("EMUSE_SPOTIFY_TOKEN_URL", server.token_url)
-    monkeypatch.setenv("EMUSE_PLAYLISTS_DIR", str(tmp_path))
-    monkeypatch.setenv("SPOTIPY_CLIENT_ID", fs.CLIENT_ID)
-    monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", fs.CLIENT_SECRET)
-    monkeypatch.delenv("SPOTIFY_REFRESH_TOKEN", raising=False)
-    yield server
-    server.stop()
 
 
 def emuse(*args: str) -> subprocess.CompletedProcess[str]:

@@ -25,23 +25,12 @@ SECRETS = (fs.CLIENT_SECRET, fs.REFRESH_TOKEN, TURN_PASSWORD)
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    server = fs.FakeSpotify().start()
-    env = {
-        "EMUSE_SPOTIFY_API_URL": server.api_url,
-        "EMUSE_SPOTIFY_TOKEN_URL": server.token_url,
-        "EMUSE_PLAYLISTS_DIR": str(tmp_path),
-        "SPOTIPY_CLIENT_ID": fs.CLIENT_ID,
-        "SPOTIPY_CLIENT_SECRET": fs.CLIENT_SECRET,
-        "SPOTIFY_REFRESH_TOKEN": fs.REFRESH_TOKEN,
-        "EMUSE_ICE_SERVERS": json.dumps(
-            [{"urls": ["turn:127.0.0.1:3478"], "username": "u", "credential": TURN_PASSWORD}]
-        ),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    yield server
-    server.stop()
+def fake(fake: fs.FakeSpotify, monkeypatch: pytest.MonkeyPatch):
+    """The shared fake Spotify, plus a refresh token and a TURN password in the environment."""
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", fs.REFRESH_TOKEN)
+    ice = [{"urls": ["turn:127.0.0.1:3478"], "username": "u", "credential": TURN_PASSWORD}]
+    monkeypatch.setenv("EMUSE_ICE_SERVERS", json.dumps(ice))
+    return fake
 
 
 def assert_clean(text: str, server: fs.FakeSpotify) -> None:
