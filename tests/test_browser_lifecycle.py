@@ -17,7 +17,9 @@ Streamlit keeps a disconnected session for ``server.disconnectedSessionTTL`` sec
 (120 by default) in case the browser comes back; the test server runs with 3 s so
 the wait is short. Its store only reaps expired sessions when another session is
 stored, so the test ends with one plain page visit after the TTL. The peer
-connections close on their own when the browser stops answering ICE (within ~30 s).
+connections close on their own when the browser stops answering ICE (within ~30 s);
+so do those of the STOP cycles when the tab closes before the server has run the
+rerun that STOP asks for.
 
 Process metrics alone can't tell a leaked session from memory the allocator keeps
 for reuse, so the server also gets a census hook, for this test only: a
@@ -208,14 +210,16 @@ def visit_home(browser, url: str) -> None:
         context.close()
 
 
-def settle(browser, server: bs.StreamlitServer, baseline: Resources | None = None) -> Resources:
-    """Wait for the server to release departed sessions; returns the last sample.
+def settle(
+    browser, server: bs.StreamlitServer, census_dir: Path, baseline: Resources | None = None
+) -> tuple[Resources, dict[str, int]]:
+    """Wait for the server to release departed sessions; returns the last sample and census.
 
-    Each round visits Home (so Streamlit reaps sessions whose TTL is over) and samples
-    a TTL later, when that visit's own connections are gone too. With a ``baseline`` it
-    stops as soon as threads and fds are within tolerance of it (memory is judged after
-    the census trims the heap); without one, as soon as two
-    samples in a row agree (the warm-up session's threads have exited).
+    Each round visits Home (so Streamlit reaps sessions whose TTL is over), waits a TTL
+    (that visit's own connections close too), takes a census (which trims the heap) and
+    samples the process. Done once no stream is left on the server (no streamlit-webrtc
+    worker, no peer connection) and, with a ``baseline``, threads and fds are within
+    tolerance of it; without one, once the thread count has stopped changing.
     """
     pid = server.process.pid
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
@@ -223,13 +227,18 @@ def settle(browser, server: bs.StreamlitServer, baseline: Resources | None = Non
     while True:
         visit_home(browser, server.url)
         time.sleep(SESSION_TTL_S + 1)
+        raw_rss_mb = resources(pid).rss_mb
+        objects = census(census_dir)
         now = resources(pid)
+        streams_gone = objects["WebRtcWorker"] == 0 and objects["RTCPeerConnection"] == 0
         if baseline is None:
-            done = previous is not None and (now.threads, now.fds) == (previous.threads, previous.fds)
+            done = streams_gone and previous is not None and now.threads == previous.threads
         else:
-            done = now.threads <= baseline.threads + THREAD_TOLERANCE and now.fds <= baseline.fds + FD_TOLERANCE
+            done = streams_gone and now.threads <= baseline.threads + THREAD_TOLERANCE
+            done = done and now.fds <= baseline.fds + FD_TOLERANCE
         if done or time.monotonic() > deadline:
-            return now
+            print(f"settled: {now} ({raw_rss_mb:.0f} MB before the heap trim), {objects}")
+            return now, objects
         previous = now
 
 
@@ -239,11 +248,8 @@ def test_fifty_live_sessions_that_vanish_mid_stream_leave_nothing_behind(
     pid = server.process.pid
     started = time.monotonic()
     # Warm-up: the first visit loads the model, the page modules and aiortc; that memory stays by design.
-    # It presses STOP so its own stream ends at once instead of at the ICE timeout.
     stream_once(browser, server.url, press_stop=True)
-    settle(browser, server)
-    objects_before = census(census_dir)
-    baseline = resources(pid)  # right after the census: heap trimmed, like the final sample
+    baseline, objects_before = settle(browser, server, census_dir)  # sampled right after a heap trim
     print(f"\nbaseline after one warm-up cycle: {baseline}, {objects_before} ({time.monotonic() - started:.0f} s)")
 
     peak = baseline
@@ -257,12 +263,9 @@ def test_fifty_live_sessions_that_vanish_mid_stream_leave_nothing_behind(
     assert server.process.poll() is None, f"the server died:\n{server.log_tail()}"
 
     settle_t0 = time.monotonic()
-    settled = settle(browser, server, baseline)
-    objects_after = census(census_dir)
-    after = resources(pid)
+    after, objects_after = settle(browser, server, census_dir, baseline)
     print(
-        f"peak during cycles: {peak}\nafter settling {time.monotonic() - settle_t0:.0f} s: {settled} "
-        f"(heap trimmed: {after.rss_mb:.0f} MB), {objects_after}\n"
+        f"peak during cycles: {peak}\nafter settling {time.monotonic() - settle_t0:.0f} s: {after}, {objects_after}\n"
         f"cycles {sum(durations):.0f} s (median {sorted(durations)[len(durations) // 2]:.1f} s), "
         f"total {time.monotonic() - started:.0f} s"
     )
