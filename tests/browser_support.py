@@ -73,6 +73,30 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_chromium() -> str:
+    """The Chromium path; skip without it (or without Playwright) on a dev machine, fail in CI.
+
+    CI must prove the product works in a browser, so there a missing browser is an error.
+    """
+    import pytest
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright Python package (pip install -r requirements-dev.txt)"
+    else:
+        chromium = find_chromium()
+        if chromium:
+            return chromium
+        missing = "Chromium (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"CI is set but {missing} is missing: the browser tests must run in CI")
+    pytest.skip(f"{missing} is not installed; these tests run in CI")
+
+
 def chromium_args(y4m: Path | None) -> list[str]:
     """Chromium command-line flags: fake camera (from ``y4m`` when given), no prompts, no network chatter."""
     args = list(BASE_CHROMIUM_ARGS)

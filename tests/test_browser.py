@@ -14,7 +14,6 @@ only a skip on a developer machine without it.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,6 @@ from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 PAGES = {  # link text on Home -> url path
     "Start the camera": "live",
     "Mood History": "history",
@@ -39,25 +37,9 @@ HAPPY_BGR_TOLERANCE = 40  # max per-channel distance from the 'happy' colour aft
 MIN_FPS = 0.5
 
 
-def _require_browser() -> str:
-    """The Chromium path; skip without it on a dev machine, fail without it in CI."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright Python package (pip install -r requirements-dev.txt)"
-    else:
-        chromium = bs.find_chromium()
-        if chromium:
-            return chromium
-        missing = "Chromium (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"CI is set but {missing} is missing: the browser tests must run in CI")
-    pytest.skip(f"{missing} is not installed; these tests run in CI")
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    return _require_browser()
+    return bs.require_chromium()
 
 
 @pytest.fixture(scope="module")

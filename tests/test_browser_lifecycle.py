@@ -49,7 +49,6 @@ from tests import browser_support as bs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CYCLES = 50
 STOP_EVERY = 5  # every fifth cycle presses STOP before leaving; the others just vanish
 SESSION_TTL_S = 3  # server.disconnectedSessionTTL for the test server (Streamlit's default: 120)
@@ -124,25 +123,9 @@ def census(folder: Path, timeout_s: float = 30.0) -> dict[str, int]:
     raise AssertionError(f"the server's census hook did not answer within {timeout_s:.0f} s")
 
 
-def _require_browser() -> str:
-    """The Chromium path; skip without it on a dev machine, fail without it in CI."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright Python package (pip install -r requirements-dev.txt)"
-    else:
-        chromium = bs.find_chromium()
-        if chromium:
-            return chromium
-        missing = "Chromium (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"CI is set but {missing} is missing: the browser tests must run in CI")
-    pytest.skip(f"{missing} is not installed; these tests run in CI")
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    return _require_browser()
+    return bs.require_chromium()
 
 
 @pytest.fixture(scope="module")

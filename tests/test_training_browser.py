@@ -6,7 +6,6 @@ does, against ``streamlit run Home.py`` with private data and model folders.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -18,7 +17,6 @@ from tests import browser_support as bs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def progress_text(page) -> str:
@@ -27,10 +25,7 @@ def progress_text(page) -> str:
 
 
 def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if bs.find_chromium() is None:
-        if IN_CI:
-            pytest.fail("Chromium is required in CI (apt-get install chromium)")
-        pytest.skip("Chromium not installed")
+    bs.require_chromium()
     from playwright.sync_api import sync_playwright
 
     data = synthetic.make_csv(tmp_path / "fer2013.csv", {"train": 40, "val": 5, "test": 5})
