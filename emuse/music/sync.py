@@ -24,6 +24,7 @@ from typing import Any
 import spotipy
 
 from emuse import config
+from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.music import store
 from emuse.music.spotify import MAX_RATE_LIMIT_WAIT_S, SpotifyReadError, read_playlist_items
@@ -166,7 +167,7 @@ def _write_merged(result: EmotionSync, fetched: list[Track], folder: Path, dry_r
         data = store.render_playlist(rows)
         result.changed = not path.exists() or path.read_bytes() != data
         if result.changed and not dry_run:
-            store.atomic_write_bytes(path, data)
+            atomic_write_bytes(path, data)
             result.written = True
 
 
@@ -193,7 +194,7 @@ def _record(report: SyncReport, folder: Path) -> None:
         for r in ok:
             emotions[r.emotion] = now
         state = {"last_synced": now, "emotions": dict(sorted(emotions.items()))}
-        store.atomic_write_bytes(folder / STATE_FILE, (json.dumps(state, indent=2) + "\n").encode("utf-8"))
+        atomic_write_bytes(folder / STATE_FILE, (json.dumps(state, indent=2) + "\n").encode("utf-8"))
 
 
 def last_synced(folder: Path | None = None) -> datetime | None:

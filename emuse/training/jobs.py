@@ -42,6 +42,7 @@ from typing import IO, Any
 import psutil
 
 from emuse import config
+from emuse.files import atomic_write_bytes
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("done", "failed", "cancelled")
@@ -67,14 +68,7 @@ def jobs_dir() -> Path:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, json.dumps(data).encode("utf-8"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:

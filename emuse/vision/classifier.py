@@ -50,6 +50,7 @@ import cv2
 import numpy as np
 
 from emuse import config, registry
+from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, reorder_scores
 from emuse.quiet import import_keras, silenced_stderr
 from emuse.vision.detect import Box
@@ -313,15 +314,7 @@ def convert_to_tflite(model: Any, path: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="emuse-export-") as export_dir:
         model.export(export_dir, format="tf_saved_model", verbose=False)
         content = tf.lite.TFLiteConverter.from_saved_model(export_dir).convert()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model folder's files are readable by all
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, content)
     prefix = path.name.rsplit("-", 1)[0]
     for old in path.parent.glob(f"{prefix}-{'?' * 16}.tflite"):
         if old != path:
