@@ -113,6 +113,20 @@ def launch_chromium(playwright: Playwright, y4m: Path | None = None, executable:
     return playwright.chromium.launch(executable_path=executable, headless=True, args=chromium_args(y4m))
 
 
+@contextlib.contextmanager
+def face_camera_browser(folder: Path, executable: str | None = None) -> Iterator[Browser]:
+    """Headless Chromium whose fake camera plays a real face (a ``.y4m`` written into ``folder``)."""
+    from playwright.sync_api import sync_playwright
+
+    y4m = make_face_y4m(folder / "astronaut.y4m")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, y4m, executable)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 # --------------------------------------------------------------------------- fake camera
 
 

@@ -155,13 +155,8 @@ def server(chromium_path: str, workdir: Path, census_dir: Path) -> Iterator[bs.S
 
 @pytest.fixture(scope="module")
 def browser(chromium_path: str, workdir: Path):
-    from playwright.sync_api import sync_playwright
-
-    y4m = bs.make_face_y4m(workdir / "astronaut.y4m")
-    with sync_playwright() as playwright:
-        browser = bs.launch_chromium(playwright, y4m, chromium_path)
+    with bs.face_camera_browser(workdir, chromium_path) as browser:
         yield browser
-        browser.close()
 
 
 def stream_once(browser, url: str, press_stop: bool) -> float:
