@@ -1,11 +1,15 @@
 """eMuse entry point: ``streamlit run Home.py``.
 
-This file only declares the pages (explicit URL paths, so links and tests can rely
-on ``/live``, ``/history``, ``/train`` and ``/playlists``) and runs the chosen one.
+This file applies the process-wide patches (once per process, see emuse/ui/runtime.py),
+declares the pages (explicit URL paths, so links and tests can rely on ``/live``,
+``/history``, ``/train`` and ``/playlists``) and runs the chosen one.
 """
 
 import streamlit as st
 
+from emuse.ui import runtime
+
+runtime.apply()
 st.set_page_config(page_title="eMuse", page_icon="🎵", layout="wide")
 
 pages = [

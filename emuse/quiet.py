@@ -1,12 +1,9 @@
-"""Process-wide native-library setup, done once when ``emuse`` is imported.
+"""Keep native-library chatter (TensorFlow, absl, OpenCV's ffmpeg) out of our output.
 
-1. Load order: TensorFlow bundles BoringSSL and exports its symbols. If TensorFlow is
-   loaded first, importing aiortc's ``pylibsrtp`` (OpenSSL through cffi) later in the
-   same process crashes it with a segmentation fault (seen with tensorflow-cpu 2.21,
-   aiortc 1.16: the Streamlit server died when the Live page opened after TensorFlow
-   had loaded). So ``pylibsrtp`` is imported here first, when it is installed (21 ms).
-
-2. Keep library chatter (TensorFlow, absl, OpenCV's ffmpeg) out of our output.
+Importing this module sets the libraries' log-level environment variables (only
+where unset), so every module that loads OpenCV or TensorFlow imports it first.
+The load-order fix for aiortc and TensorFlow is server-only: see
+:mod:`emuse.ui.runtime`.
 
 The CLI promises that stdout carries only results and stderr only our own error
 line. TensorFlow prints C++ log lines straight to file descriptor 2 while it loads,
@@ -27,10 +24,6 @@ from types import ModuleType
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-
-if "tensorflow" not in sys.modules:
-    with contextlib.suppress(ImportError):  # installs without aiortc need nothing here
-        import pylibsrtp  # noqa: F401  (see 1. above: must load before TensorFlow)
 
 
 @contextlib.contextmanager

@@ -6,26 +6,28 @@ emuse.history.charts. No TensorFlow is imported here, so the page opens fast.
 
 import streamlit as st
 
-from emuse import ui
 from emuse.history import charts
 from emuse.history.store import HistoryError
+from emuse.ui import runtime, state
+from emuse.ui.common import browser_timezone
+from emuse.ui.history import delete_controls, history_store, recording_toggle
 
-ui.use_app_navigation()  # first: see emuse/ui.py
+runtime.enter_through_home()  # first: see emuse/ui/runtime.py
 st.title("📈 Mood History")
-store = ui.history_store()
-if store is None:
+history = history_store()
+if history is None:
     st.stop()
 
-tz = charts.zone(ui.browser_timezone())
+tz = charts.zone(browser_timezone())
 try:
-    sessions = store.sessions()
+    sessions = history.sessions()
 except HistoryError as exc:
     st.error(f"Mood history is unavailable: {exc}")
     st.stop()
 
-if done := st.session_state.pop("_history_success", None):  # set by the delete button's callback
+if done := st.session_state.pop(state.HISTORY_SUCCESS, None):  # set by the delete button's callback
     st.success(done)
-if failed := st.session_state.pop("_history_error", None):
+if failed := st.session_state.pop(state.HISTORY_ERROR, None):
     st.error(failed)
 
 chosen: list[str] = []
@@ -49,7 +51,7 @@ else:
     start_day, end_day = (picked[0], picked[-1]) if picked else (first_day, last_day)  # one date while picking
     start, end = charts.day_range(start_day, end_day, tz)
     try:
-        moods, songs = store.moods(start, end, chosen or None), store.songs(start, end, chosen or None)
+        moods, songs = history.moods(start, end, chosen or None), history.songs(start, end, chosen or None)
     except HistoryError as exc:
         st.error(f"Could not read the history: {exc}")
         st.stop()
@@ -86,7 +88,7 @@ else:
         mime="text/csv",
         on_click="ignore",
     )
-    st.caption(f"Times in {tz.key}. Stored in {store.where}.")
+    st.caption(f"Times in {tz.key}. Stored in {history.where}.")
 
 st.divider()
 st.subheader("🔒 Privacy")
@@ -94,6 +96,6 @@ st.markdown(
     "eMuse records only the **smoothed mood** (emotion, confidence and the seven scores), the time, a random "
     "session id and the songs suggested: never a picture or a video frame."
 )
-ui.recording_toggle()
+recording_toggle()
 if not sessions.empty:
-    ui.history_delete_controls(store, chosen)
+    delete_controls(history, chosen)

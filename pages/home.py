@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from emuse import registry, ui
+from emuse import registry
 from emuse.labels import EMOJI, EMOTIONS
+from emuse.ui import runtime
 
-ui.use_app_navigation()  # first: see emuse/ui.py
+runtime.enter_through_home()  # first: see emuse/ui/runtime.py
 st.title("🎵 eMuse")
 st.markdown(
     "**eMuse watches your face through your webcam, recognises your mood and plays music for it.** "

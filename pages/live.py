@@ -4,10 +4,13 @@ import queue
 
 import streamlit as st
 
-from emuse import registry, ui
+from emuse import registry
+from emuse.ui import resources, runtime, state
+from emuse.ui.history import mood_recorder, recording_toggle
+from emuse.ui.live import live_video, mood_html, record_still_once, show_still_result, songs_for_mood, strategy_select
 from emuse.vision.live import LiveSession
 
-ui.use_app_navigation()  # first: see emuse/ui.py
+runtime.enter_through_home()  # first: see emuse/ui/runtime.py
 st.title("🎥 Live")
 
 models = [info.name for info in registry.list_models()]
@@ -16,29 +19,29 @@ if not models:
     st.stop()
 with st.sidebar:
     model_name = st.selectbox("Emotion model", models, help="Registered models; the first is the default.")
-    strategy = ui.strategy_select()
-    ui.recording_toggle()
+    strategy = strategy_select()
+    recording_toggle()
 
 try:
-    classifier = ui.load_classifier(model_name)
+    classifier = resources.classifier(model_name)
 except registry.ModelError as exc:
     st.error(f"{exc}")
     st.stop()
 
 # One LiveSession per browser session; the video thread gets it through the callback, never via session_state.
-live: LiveSession | None = st.session_state.get("live_session")
+live: LiveSession | None = st.session_state.get(state.LIVE_SESSION)
 if live is None or live.model_name != model_name:
-    live = st.session_state["live_session"] = LiveSession(classifier)
+    live = st.session_state[state.LIVE_SESSION] = LiveSession(classifier)
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
-    ctx = ui.live_video(live)  # early in the script, so a rerun under load doesn't lose the stream
+    ctx = live_video(live)  # early in the script, so a rerun under load doesn't lose the stream
     if ctx is None:
         st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
 playing = bool(ctx and ctx.state.playing)
 if not playing:
     live.reset()
-    st.session_state.pop("live_last_update", None)
+    st.session_state.pop(state.LIVE_LAST_UPDATE, None)
 
 
 @st.fragment(run_every=0.5 if playing else None)
@@ -49,30 +52,30 @@ def mood_panel() -> None:
         return
     try:
         update = live.updates.get_nowait()
-        st.session_state["live_last_update"] = update
+        st.session_state[state.LIVE_LAST_UPDATE] = update
     except queue.Empty:
-        update = st.session_state.get("live_last_update")
+        update = st.session_state.get(state.LIVE_LAST_UPDATE)
     if update is None:
-        st.markdown(ui.mood_html(None), unsafe_allow_html=True)
+        st.markdown(mood_html(None), unsafe_allow_html=True)
         st.caption("Waiting for the first frame…")
         return
-    st.markdown(ui.mood_html(update.mood), unsafe_allow_html=True)
+    st.markdown(mood_html(update.mood), unsafe_allow_html=True)
     st.caption(
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
         f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
     )
-    recorder = ui.mood_recorder("live")
+    recorder = mood_recorder("live")
     if recorder is not None:
         recorder.observe(update.mood)
-    if update.mood and update.mood.label != st.session_state.get("live_mood"):
-        st.session_state["live_mood"] = update.mood.label
+    if update.mood and update.mood.label != st.session_state.get(state.LIVE_MOOD):
+        st.session_state[state.LIVE_MOOD] = update.mood.label
         st.rerun(scope="app")  # the smoothed mood really changed: refresh the songs below the video
 
 
 with mood_col:
     mood_panel()
     songs_box = st.container()  # filled last: the songs follow the live mood, or else the latest snapshot/upload
-song_mood, song_source = (st.session_state.get("live_mood"), "live") if playing else (None, "live")
+song_mood, song_source = (st.session_state.get(state.LIVE_MOOD), "live") if playing else (None, "live")
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
@@ -86,10 +89,10 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
                 "Image or video", type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"]
             )
         if picture is not None:
-            result = ui.show_still_result(classifier, picture.getvalue(), picture.name, picture.type)
+            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type)
             if result is not None and result.mood is not None:
-                ui.record_still_once(result.mood, source, picture.getvalue())
+                record_still_once(result.mood, source, picture.getvalue())
                 song_mood, song_source = result.mood.label, source
 
 with songs_box:
-    ui.songs_for_mood(song_mood, strategy, song_source)
+    songs_for_mood(song_mood, strategy, song_source)

@@ -144,7 +144,7 @@ def test_deep_link_on_a_fresh_server_uses_the_app_navigation(chromium_path: str,
 
     With a folder literally named ``pages/`` next to the entry point, Streamlit falls back to
     its old pages-folder mode until some session has run ``st.navigation``; each page's
-    ``ui.use_app_navigation()`` switches the process over and reruns through ``Home.py``.
+    ``runtime.enter_through_home()`` switches the process over and reruns through ``Home.py``.
     """
     with bs.running_streamlit(workdir / "fresh-data") as fresh:
         context = browser.new_context(viewport={"width": 1280, "height": 900})

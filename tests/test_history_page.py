@@ -213,15 +213,16 @@ def test_ui_recorders_follow_the_switch_and_count_stills_once(data_dir: Path) ->
     def app() -> None:
         import streamlit as st
 
-        from emuse import ui
+        from emuse.ui.history import mood_recorder
+        from emuse.ui.live import record_still_once
         from emuse.vision.smoothing import Mood
 
         happy = Mood("happy", 0.7, (0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05))
-        live = ui.mood_recorder("live")
+        live = mood_recorder("live")
         st.session_state.setdefault("results", []).append((live.enabled, live.observe(happy)))
-        ui.record_still_once(happy, "snapshot", b"picture-1")
-        ui.record_still_once(happy, "snapshot", b"picture-1")  # the same picture on a rerun
-        ui.record_still_once(happy, "upload", b"picture-2")
+        record_still_once(happy, "snapshot", b"picture-1")
+        record_still_once(happy, "snapshot", b"picture-1")  # the same picture on a rerun
+        record_still_once(happy, "upload", b"picture-2")
 
     at = AppTest.from_function(app, default_timeout=60).run()
     assert not at.exception

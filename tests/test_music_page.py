@@ -168,10 +168,10 @@ def test_connect_button_and_redirect_with_code(folder: Path, fake: fs.FakeSpotif
 
 
 def _track_list_app() -> None:
-    from emuse import ui
     from emuse.music import Track, store
+    from emuse.ui.live import track_list
 
-    ui.track_list([Track("0123456789abcdefABCDEF", "A*B", "X"), store.manual_track("", "Happy", "Pharrell Williams")])
+    track_list([Track("0123456789abcdefABCDEF", "A*B", "X"), store.manual_track("", "Happy", "Pharrell Williams")])
 
 
 def test_track_list_plays_tracks_with_an_id_and_links_the_rest() -> None:

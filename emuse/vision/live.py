@@ -11,7 +11,7 @@ Frames are dropped, never queued, when the server falls behind. streamlit-webrtc
 after aiortc has decoded them into an unbounded queue that is drained at the pace
 of the outgoing video encoder. With three sessions on two cores that queue grew by
 7-22 MB a second and the returned video lagged further and further behind.
-:func:`drop_stale_frames` makes the incoming track hand over only its newest frame.
+:func:`emuse.ui.runtime.drop_stale_frames` makes the incoming track hand over only its newest frame.
 """
 
 from __future__ import annotations
@@ -29,35 +29,6 @@ import numpy as np
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.pipeline import FrameAnalyzer, draw
 from emuse.vision.smoothing import Mood
-
-
-def drop_stale_frames() -> None:
-    """Make aiortc's incoming video tracks return their newest decoded frame, dropping older ones.
-
-    aiortc offers no setting for this, so ``RemoteStreamTrack.recv`` is wrapped, once per
-    process. Audio is left alone (eMuse streams none; dropping audio frames would be
-    audible). The end-of-stream marker is kept, so a closed connection still ends the track.
-    """
-    from aiortc.rtcrtpreceiver import RemoteStreamTrack
-
-    if getattr(RemoteStreamTrack.recv, "_emuse_newest_only", False):
-        return
-    original = RemoteStreamTrack.recv
-
-    async def recv_newest(self: RemoteStreamTrack):  # type: ignore[no-untyped-def]
-        frame = await original(self)
-        if self.kind != "video":
-            return frame
-        while not self._queue.empty():
-            newer = self._queue.get_nowait()
-            if newer is None:  # the connection closed: let the next recv() end the track
-                self._queue.put_nowait(None)
-                break
-            frame = newer
-        return frame
-
-    recv_newest._emuse_newest_only = True  # type: ignore[attr-defined]
-    RemoteStreamTrack.recv = recv_newest  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

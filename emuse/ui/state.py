@@ -1,0 +1,61 @@
+"""Every ``st.session_state`` key eMuse uses, by name, so a typo is an ``AttributeError``.
+
+Keys without a leading underscore are part of the contract with tests (AppTest sets
+them directly); keys with one are internal. Keys that depend on a value (a source,
+an emotion) are built by the small functions below, never by string concatenation
+elsewhere.
+"""
+
+from __future__ import annotations
+
+# Live page
+LIVE_SESSION = "live_session"  # emuse.vision.live.LiveSession of this browser session
+LIVE_LAST_UPDATE = "live_last_update"  # the newest LiveUpdate the mood panel showed
+LIVE_MOOD = "live_mood"  # the smoothed mood label the songs follow
+MUSIC_STRATEGY = "music_strategy"  # "Match my mood" / "Lift my mood" widget
+RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
+RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
+
+# Mood history
+HISTORY_SESSION_ID = "history_session_id"
+RECORD_MOODS = "record_moods"  # the person's choice; survives pages without the toggle
+RECORD_MOODS_TOGGLE = "_record_moods_toggle"  # the widget itself (dropped on other pages)
+HISTORY_DELETE_WHAT = "_history_delete_what"
+HISTORY_DELETE_SURE = "_history_delete_sure"
+HISTORY_SUCCESS = "_history_success"  # set by the delete callback, shown once by the page
+HISTORY_ERROR = "_history_error"
+
+# Spotify and playlists
+SPOTIFY_TOKEN = "spotify_token"  # this tab's user token; never saved
+SPOTIFY_LOGIN_STATE = "spotify_login_state"  # the pending PKCE login's ``state``
+SPOTIFY_DISCONNECT = "spotify_disconnect"
+MUSIC_SYNC = "music_sync"
+MUSIC_SYNC_SUMMARY = "_music_sync_summary"  # (ok, lines) of the last sync, shown after the rerun
+PLAYLIST_EPOCH = "_pl_epoch"  # bumped when a sync replaces the files: every editor widget gets a new key
+SOURCES_TABLE = "_pl_sources_table"
+SOURCES_SAVE = "_pl_sources_save"
+MY_PLAYLISTS = "_pl_my_playlists"
+PICK_PLAYLISTS = "_pl_pick"
+
+# Train & Evaluate
+TRAIN_JOB = "train_job"  # id of the job this browser session started or watches
+
+
+def more_songs(source: str) -> str:
+    """The "Other songs" button under the songs for ``source`` (live, snapshot, upload)."""
+    return f"_more_songs_{source}"
+
+
+def history_recorder(source: str) -> str:
+    """This session's :class:`emuse.history.recorder.MoodRecorder` for ``source``."""
+    return f"_history_recorder_{source}"
+
+
+def playlist(emotion: str) -> str:
+    """The playlist editor's working copy for ``emotion`` (tracks, version, generation, dirty)."""
+    return f"_pl_{emotion}"
+
+
+def playlist_raw(emotion: str) -> str:
+    """The text area that repairs an unreadable playlist file."""
+    return f"_pl_raw_{emotion}"

@@ -1,0 +1,158 @@
+"""Train & Evaluate page widgets: the data inputs, the job forms, the job panel, the model comparison.
+
+Jobs run in their own process (:mod:`emuse.training.jobs`); these widgets only start
+them and read their ``status.json``, so the page renders without TensorFlow, a
+refresh reattaches to a running job, and a second click never starts a duplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from emuse import registry
+from emuse.training import charts, jobs
+from emuse.training.architectures import ARCHITECTURES
+from emuse.training.data import DataError, check_upload, quick_check
+from emuse.ui import state
+
+
+def data_inputs(key: str) -> tuple[str, UploadedFile | None]:
+    """An upload box and a server path; returns (path, upload)."""
+    upload = st.file_uploader("Upload fer2013.csv or a .zip of image folders", type=["csv", "zip"], key=f"{key}_up")
+    path = st.text_input("…or a path on the server", placeholder="/data/fer2013.csv", key=f"{key}_path")
+    return path.strip(), upload
+
+
+def start(request: dict[str, Any], path: str, upload: UploadedFile | None) -> None:
+    """Check the data quickly, start the job, remember it for this browser session."""
+    try:
+        if upload is not None:
+            check_upload(upload.name, upload)
+        elif path:
+            quick_check(path)
+            request["data"] = path
+        else:
+            st.error("Choose the data: upload a file or type a path on the server.")
+            return
+        job, started = jobs.start_job(request, (upload.name, upload) if upload is not None else None)
+    except (DataError, registry.ModelError, jobs.JobError) as exc:
+        st.error(str(exc))
+        return
+    if not started:
+        st.warning("A job is already running (training uses every core); showing it instead of starting another.")
+    st.session_state[state.TRAIN_JOB] = job.id
+    st.rerun()
+
+
+def shown_job(active: jobs.Job | None) -> jobs.Job | None:
+    """The job to show: the running one, else the one this session started, else the latest."""
+    return active or jobs.get_job(st.session_state.get(state.TRAIN_JOB, "")) or jobs.latest_job()
+
+
+def job_panel(job_id: str, was_active: bool) -> None:
+    """The job's progress (polled every 2 s while it runs, redrawing only this panel) or its outcome."""
+    st.fragment(_job_panel, run_every=2.0 if was_active else None)(job_id, was_active)
+
+
+def _job_panel(job_id: str, was_active: bool) -> None:
+    job = jobs.get_job(job_id)
+    if job is None:
+        return
+    status, request = job.status(), job.request()
+    what = f"{request.get('kind', 'job')} · {request.get('arch') or request.get('model') or ''}"
+    if status.get("state") in jobs.ACTIVE_STATES:
+        st.subheader(f"Running: {what}")
+        st.progress(float(status.get("progress") or 0.0), text=charts.progress_text(status))
+        if not job.cancel_requested and st.button("Cancel", type="secondary"):
+            job.cancel()
+        if job.cancel_requested:
+            st.info("Cancelling after the current batch…")
+    elif was_active:
+        st.rerun()  # finished while we watched: redraw the whole page (form, results, model list)
+    elif status.get("state") == "done":
+        metrics = status.get("metrics") or {}
+        st.success(
+            f"Finished {what}: model **{status.get('model')}**, accuracy {metrics.get('accuracy', 0):.1%}, "
+            f"macro F1 {metrics.get('macro_f1', 0):.3f} on {metrics.get('split')}."
+        )
+    elif status.get("state") == "cancelled":
+        st.info(f"Cancelled {what}. Nothing was saved.")
+    else:
+        st.error(f"{what} failed: {status.get('error', 'unknown error')}")
+        with st.expander("Log"):
+            st.code(job.log_tail() or "(empty)")
+    history = status.get("history") or {}
+    if history.get("loss"):
+        st.plotly_chart(charts.history_figure(history), key=f"curves_{job_id}")
+
+
+def train_form() -> None:
+    """Choose data, architecture, epochs, batch size and a name; start a training job."""
+    with st.form("train_form"):
+        path, upload = data_inputs("train")
+        arch = st.selectbox(
+            "Architecture",
+            list(ARCHITECTURES),
+            index=list(ARCHITECTURES).index("mini_xception"),
+            format_func=lambda name: f"{name}: {ARCHITECTURES[name].description}",
+        )
+        col1, col2, col3 = st.columns(3)
+        epochs = col1.number_input("Epochs (at most)", 1, 1000, 30)
+        batch_size = col2.number_input("Batch size", 1, 1024, 64)
+        name = col3.text_input("Model name", placeholder="automatic")
+        if st.form_submit_button("Start training", type="primary"):
+            request = {"kind": "train", "arch": arch, "epochs": int(epochs), "batch_size": int(batch_size)}
+            try:
+                request["name"] = registry.check_name(name) if name.strip() else None
+                start(request, path, upload)
+            except registry.ModelError as exc:
+                st.error(str(exc))
+
+
+def eval_form() -> None:
+    """Choose a registered model, data and split; start an evaluation job."""
+    with st.form("eval_form"):
+        names = [info.name for info in registry.list_models()]
+        model = st.selectbox("Model", names)
+        path, upload = data_inputs("eval")
+        split = st.selectbox("Split", ["test", "val", "train"], help="test = PrivateTest, val = PublicTest")
+        save = st.checkbox("Save the figures in the model's meta.json", value=True)
+        if st.form_submit_button("Evaluate") and model:
+            start({"kind": "evaluate", "model": model, "split": split, "save": save}, path, upload)
+
+
+def models_comparison(models: list[registry.ModelInfo]) -> None:
+    """Every registered model's accuracy and macro F1, as a table and a chart."""
+    st.dataframe(
+        charts.comparison_frame(models),
+        hide_index=True,
+        column_config={
+            "accuracy": st.column_config.ProgressColumn("accuracy", format="%.3f", min_value=0, max_value=1),
+            "macro_f1": st.column_config.ProgressColumn("macro F1", format="%.3f", min_value=0, max_value=1),
+        },
+    )
+    if (figure := charts.comparison_figure(models)) is not None:
+        st.plotly_chart(figure, key="compare")
+
+
+def model_details(models: list[registry.ModelInfo], job: jobs.Job | None) -> None:
+    """One model's saved evaluation (the one the last job made, by default): confusion matrix, per-class table."""
+    names = [info.name for info in models]
+    finished = job.status() if job is not None else {}
+    preferred = finished.get("model") if finished.get("model") in names else names[0]
+    picked = st.selectbox("Details for", names, index=names.index(preferred))
+    chosen = registry.read_meta(models[names.index(picked)].path)
+    metrics = chosen.meta.get("metrics")
+    if not metrics:
+        st.info(f"{chosen.name} has no saved evaluation yet: use **Evaluate a model** with FER2013 to add one.")
+        return
+    st.caption(f"On {metrics.get('split', '?')} ({metrics.get('n', '?')} images) of {metrics.get('data', '?')}")
+    normalized = st.toggle("Row-normalized (share of each true emotion)", value=True)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.confusion_figure(metrics, normalized), key="confusion")
+    right.dataframe(charts.per_class_frame(metrics), column_config={"support": st.column_config.NumberColumn()})
+    if chosen.meta.get("history"):
+        st.plotly_chart(charts.history_figure(chosen.meta["history"]), key="model_curves")
