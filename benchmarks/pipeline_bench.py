@@ -51,7 +51,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -69,9 +68,10 @@ warnings.filterwarnings("ignore")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from emuse.files import atomic_write_bytes  # noqa: E402
 from emuse.labels import EMOTIONS  # noqa: E402
 from emuse.quiet import import_keras, silenced_stderr  # noqa: E402
-from emuse.vision import bench  # noqa: E402
+from emuse.vision import bench, synthetic_clip  # noqa: E402
 from emuse.vision.classifier import EmotionClassifier  # noqa: E402
 from emuse.vision.detect import DetectorSettings, iou  # noqa: E402
 from emuse.vision.pipeline import FrameAnalyzer  # noqa: E402
@@ -175,23 +175,6 @@ def time_round(contestant: Contestant, frames: Sequence[np.ndarray], warmup: int
         contestant.results = results
 
 
-def agreement(results: Sequence[Faces], reference: Sequence[Faces]) -> float:
-    """Share of frames with the same faces (IoU >= 0.5) and the same emotion as the reference."""
-
-    def same(a: Faces, b: Faces) -> bool:
-        if len(a) != len(b):
-            return False
-        rest = list(b)
-        for box, emotion in a:
-            best = max(rest, key=lambda other: iou(box, other[0]))
-            if iou(box, best[0]) < 0.5 or best[1] != emotion:
-                return False
-            rest.remove(best)
-        return True
-
-    return sum(same(a, b) for a, b in zip(results, reference, strict=True)) / len(reference)
-
-
 def concurrent_sessions(classifier: EmotionClassifier, frames: Sequence[np.ndarray], sessions: int) -> dict[str, Any]:
     """``sessions`` threads, each its own FrameAnalyzer on the shared classifier, all at once."""
     sequential = bench.run(frames, lambda: FrameAnalyzer(classifier), warmup=0).analyses
@@ -234,7 +217,7 @@ def hard_clip(fast: EmotionClassifier, reference: EmotionClassifier, count: int)
     faces, mostly does not. Counted strictly, and broken down so the reason is visible."""
     from skimage import data
 
-    frames = bench.synthetic_frames(data.astronaut(), count, scale=1.3, anchor=(224, 113))
+    frames = synthetic_clip.synthetic_frames(data.astronaut(), count, scale=1.3, anchor=(224, 113))
     optimized = bench.run(frames, lambda: FrameAnalyzer(fast), warmup=0).analyses
     unoptimized = bench.run(frames, lambda: FrameAnalyzer(reference, DetectorSettings(full_scan_every=1)), 0).analyses
     extra_in_reference = 0
@@ -272,19 +255,6 @@ def machine() -> dict[str, Any]:
         except Exception:
             versions[package] = None
     return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "versions": versions}
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -367,11 +337,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.replot:
         report = json.loads((args.out / "pipeline.json").read_text())
-        write_atomic(args.out / "pipeline.md", markdown(report).encode())
+        atomic_write_bytes(args.out / "pipeline.md", markdown(report).encode())
         plot(report, args.out / "pipeline.png")
         return 0
 
-    frames = bench.astronaut_clip(args.frames)
+    frames = synthetic_clip.astronaut_clip(args.frames)
     load_before = os.getloadavg()
     fast = EmotionClassifier(backend="tflite")
     keras_backend = EmotionClassifier(backend="keras")
@@ -422,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "fps": round(len(c.times) / (sum(c.times) / 1e3), 1),
                 "faces_per_frame": round(sum(len(r) for r in c.results) / len(c.results), 3),
                 "agreement": (
-                    round(agreement(c.results, reference.results), 4)
+                    round(bench.face_agreement(c.results, reference.results), 4)
                     if reference is not None and c.emotions_meaningful
                     else None
                 ),
@@ -445,9 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "hard_clip": hard,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.out / "pipeline.json", (json.dumps(report, indent=2) + "\n").encode())
+    atomic_write_bytes(args.out / "pipeline.json", (json.dumps(report, indent=2) + "\n").encode())
     table = markdown(report)
-    write_atomic(args.out / "pipeline.md", table.encode())
+    atomic_write_bytes(args.out / "pipeline.md", table.encode())
     plot(report, args.out / "pipeline.png")
     print(table)
     return 0

@@ -193,8 +193,8 @@ class FakeAnalyzer:
 
 @pytest.fixture
 def fake_vision(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("emuse.vision.classifier.EmotionClassifier", FakeClassifier)
-    monkeypatch.setattr("emuse.vision.pipeline.FrameAnalyzer", FakeAnalyzer)
+    monkeypatch.setattr("emuse.cli.analyze.EmotionClassifier", FakeClassifier)
+    monkeypatch.setattr("emuse.cli.analyze.FrameAnalyzer", FakeAnalyzer)
 
 
 def test_analyze_record_saves_one_mood_per_image_as_a_cli_session(

@@ -22,7 +22,7 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from emuse.cli import main
-from emuse.vision import bench
+from emuse.vision import bench, synthetic_clip
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings, FaceTracker
 from emuse.vision.frames import to_gray
@@ -54,7 +54,7 @@ def reference(models_dir: Path) -> EmotionClassifier:
 
 @pytest.fixture(scope="module")
 def clip() -> list[np.ndarray]:
-    return bench.astronaut_clip(150)
+    return synthetic_clip.astronaut_clip(150)
 
 
 def test_optimized_path_agrees_with_full_scans_and_keras(fast, reference, clip) -> None:
@@ -202,7 +202,7 @@ def test_with_litert_and_a_cached_conversion_tensorflow_is_never_imported(fast: 
 
 @pytest.fixture(scope="module")
 def clip_file(tmp_path_factory: pytest.TempPathFactory, clip: list[np.ndarray]) -> Path:
-    return bench.write_video(clip[:24], tmp_path_factory.mktemp("video") / "astronaut.avi")
+    return synthetic_clip.write_video(clip[:24], tmp_path_factory.mktemp("video") / "astronaut.avi")
 
 
 def test_bench_cli_prints_one_json_object(models_dir: Path, clip_file: Path, capfd) -> None:

@@ -11,14 +11,13 @@ import csv
 import json
 import sys
 
+from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, CliError
 from emuse.history.recorder import MoodRecorder, new_session_id
 from emuse.history.schema import EXPORT_COLUMNS
 from emuse.history.store import HistoryError, HistoryStore, open_store
 
 
 def _open() -> HistoryStore:
-    from emuse.cli import EXIT_PARTIAL, CliError
-
     try:
         return open_store()
     except HistoryError as exc:
@@ -43,8 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from emuse.cli import EXIT_OK, EXIT_PARTIAL, CliError
-
     store = _open()
     writer = None
     if args.format == "csv":
@@ -66,8 +63,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    from emuse.cli import EXIT_OK, EXIT_PARTIAL, CliError
-
     store = _open()
     try:
         n_moods, n_songs = store.counts()
@@ -100,8 +95,6 @@ def cli_recorder() -> MoodRecorder:
 
 def report_recording(recorder: MoodRecorder) -> int:
     """Say what was recorded (on stderr); the exit status is 1 if any write failed."""
-    from emuse.cli import EXIT_OK, EXIT_PARTIAL
-
     print(f"recorded {recorder.written} mood rows as session {recorder.session_id}", file=sys.stderr)
     if recorder.failed:
         print(f"emuse: error: {recorder.failed} moods were not recorded: {recorder.last_error}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Command-line subcommands of the music domain.
+"""``python -m emuse sync|spotify|playlists``: the music domain's commands.
 
 ``sync``                      refresh the per-emotion CSVs from sources.csv (the weekly job runs this)
 ``spotify login``             authorize as a user once; prints SPOTIFY_REFRESH_TOKEN to store as a secret
@@ -19,9 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+from spotipy.oauth2 import start_local_http_server
+
 from emuse import config
-from emuse.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError
+from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.music import auth, store
+from emuse.music import sync as music_sync
+from emuse.music.spotify import SpotifyReadError, my_playlists
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,15 +79,11 @@ def file_secrets() -> dict[str, Any]:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from emuse.music import auth
-    from emuse.music import sync as music_sync
-    from emuse.music.store import PlaylistError
-
     creds = auth.credentials(file_secrets())
     try:
         client = auth.sync_client(creds)
         report = music_sync.sync(client, emotions=[args.emotion] if args.emotion else None, dry_run=args.dry_run)
-    except (auth.AuthError, PlaylistError) as exc:
+    except (auth.AuthError, store.PlaylistError) as exc:
         raise CliError(str(exc), EXIT_USAGE) from exc
     for line in report.lines():
         print(line, flush=True)
@@ -99,8 +100,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from emuse.music import auth
-
     secrets = file_secrets()
     creds = auth.credentials(secrets)
     if creds is None:
@@ -138,8 +137,6 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def _wait_for_redirect(redirect: str, url: str) -> str:
     """Serve one request on the loopback redirect address and return the URL it was called with."""
-    from spotipy.oauth2 import start_local_http_server
-
     target = urlparse(redirect)
     try:
         server = start_local_http_server(target.port)
@@ -159,9 +156,6 @@ def _wait_for_redirect(redirect: str, url: str) -> str:
 
 
 def cmd_my_playlists(args: argparse.Namespace) -> int:
-    from emuse.music import auth
-    from emuse.music.spotify import SpotifyReadError, my_playlists
-
     creds = auth.credentials(file_secrets())
     if creds is None or creds.mode != "user":
         raise CliError("listing your playlists needs SPOTIFY_REFRESH_TOKEN; run `python -m emuse spotify login`")
@@ -176,8 +170,6 @@ def cmd_my_playlists(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from emuse.music import store
-
     problems = 0
     for emotion in EMOTIONS:
         try:
@@ -195,8 +187,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from emuse.music import store
-
     try:
         data = args.file.read_bytes()
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""Command-line subcommands of the training domain: ``train``, ``evaluate``, ``models list``.
+"""``python -m emuse train|evaluate|models list``: the training domain's commands.
 
 Progress goes to stderr, results to stdout, so ``evaluate --json | jq`` works.
 """
@@ -12,13 +12,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from emuse import registry
+from emuse.cli.errors import EXIT_OK, CliError
 from emuse.labels import EMOTIONS
+from emuse.training.architectures import ARCHITECTURES
+from emuse.training.data import DataError, quick_check
+from emuse.training.evaluate import evaluate
+from emuse.training.train import TrainConfig, train
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this domain's subcommands to ``python -m emuse``."""
-    from emuse.training.architectures import ARCHITECTURES
-
     train = subparsers.add_parser("train", help="train an emotion model on FER2013 (CSV, image folders or zip)")
     train.add_argument("--data", required=True, help="fer2013.csv, a folder with train/ and test/, or a .zip")
     train.add_argument("--arch", default="mini_xception", choices=sorted(ARCHITECTURES), help="network to train")
@@ -77,16 +81,7 @@ class _PrintProgress:
         return False
 
 
-def _as_cli_error(exc: Exception) -> Exception:
-    from emuse.cli import CliError
-
-    return CliError(str(exc))
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from emuse.training.data import DataError, quick_check
-    from emuse.training.train import TrainConfig, train
-
     root, name = (args.out.parent, args.out.name) if args.out else (None, None)
     cfg = TrainConfig(
         data=str(args.data),
@@ -103,32 +98,28 @@ def cmd_train(args: argparse.Namespace) -> int:
         quick_check(args.data)  # the common mistakes, before any progress output
         result = train(cfg, _PrintProgress(args.epochs), root)  # type: ignore[arg-type]
     except (DataError, ValueError) as exc:
-        raise _as_cli_error(exc) from exc
+        raise CliError(str(exc)) from exc
     if args.json:
         print(json.dumps({"model": result.info.name, "path": str(result.info.path), **result.metrics}))
     else:
         m = result.metrics
         print(f"saved {result.info.path}")
         print(f"{m['split']}: accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} on {m['n']} images")
-    return 0
+    return EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from emuse import registry
-    from emuse.training.data import DataError
-    from emuse.training.evaluate import evaluate
-
     try:
         metrics = evaluate(args.model, args.data, args.split)
     except (DataError, ValueError) as exc:
-        raise _as_cli_error(exc) from exc
+        raise CliError(str(exc)) from exc
     if args.save:
         registry.update_meta(args.model or metrics["model"], {"metrics": metrics})
     if args.json:
         print(json.dumps(metrics))
     else:
         print(format_metrics(metrics))
-    return 0
+    return EXIT_OK
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
@@ -154,16 +145,14 @@ def format_metrics(metrics: dict[str, Any]) -> str:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    from emuse import registry
-
     rows = [registry.metrics_summary(info) for info in registry.list_models()]
     if args.json:
         for row in rows:
             print(json.dumps(row))
-        return 0
+        return EXIT_OK
     if not rows:
         print("no models registered; train one with: python -m emuse train --data fer2013.csv")
-        return 0
+        return EXIT_OK
     print(f"{'':2}{'model':<32}{'architecture':<16}{'input':<10}{'accuracy':>9}{'macro F1':>9}  evaluated on")
     for row in rows:
         acc = f"{row['accuracy']:.3f}" if row["accuracy"] is not None else "-"
@@ -172,4 +161,4 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         arch = row["architecture"] or "?"
         print(f"{mark}{row['model']:<32}{arch:<16}{row['input']:<10}{acc:>9}{f1:>9}  {row['evaluated_on'] or '-'}")
     print("(* = default)")
-    return 0
+    return EXIT_OK
