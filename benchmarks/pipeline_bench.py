@@ -74,7 +74,7 @@ from emuse.quiet import import_keras, silenced_stderr  # noqa: E402
 from emuse.vision import bench, synthetic_clip  # noqa: E402
 from emuse.vision.classifier import EmotionClassifier  # noqa: E402
 from emuse.vision.detect import DetectorSettings, iou  # noqa: E402
-from emuse.vision.pipeline import FrameAnalyzer  # noqa: E402
+from emuse.vision.frame_analysis import FrameAnalyzer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET_MS = 8.0

@@ -25,7 +25,7 @@ what is timed is the input pipeline alone:
   (horizontal flip, ±10° rotation, ±10% shift and zoom; per image, scipy affine
   transforms in Python), so augmented is compared with augmented.
 * ``eMuse tf.data``: the folder is decoded once into memory (``emuse.training.data.load``,
-  timed separately as a one-off cost), then ``emuse.training.pipeline.make_dataset``:
+  timed separately as a one-off cost), then ``emuse.training.dataset.make_dataset``:
   shuffle, batch, Keras preprocessing layers (flip, rotation, shift, zoom, contrast)
   on whole batches in TensorFlow's threads, prefetch.
 * ``eMuse tf.data, no augmentation``: the same without the augmentation layers.
@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emuse.quiet import import_keras
 from emuse.training import architectures, synthetic
 from emuse.training.data import load
-from emuse.training.pipeline import make_dataset
+from emuse.training.dataset import make_dataset
 
 BATCH = 64
 RESULTS = Path(__file__).resolve().parent / "results"

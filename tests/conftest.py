@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from emuse.labels import EMOTIONS
+from emuse.mood import Mood
 from emuse.ui import runtime  # noqa: F401  (loads pylibsrtp before any test loads TensorFlow: see runtime 1.)
-from emuse.vision.smoothing import Mood
 from tests import fake_spotify as fs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

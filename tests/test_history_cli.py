@@ -185,7 +185,7 @@ class FakeAnalyzer:
         self.classifier = classifier
 
     def analyze(self, frame: np.ndarray, now: float | None = None):
-        from emuse.vision.pipeline import FrameAnalysis
+        from emuse.vision.frame_analysis import FrameAnalysis
 
         label = "happy" if frame.mean() > 127 else "sad"
         return FrameAnalysis((), mood(label))

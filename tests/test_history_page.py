@@ -213,9 +213,9 @@ def test_ui_recorders_follow_the_switch_and_count_stills_once(data_dir: Path) ->
     def app() -> None:
         import streamlit as st
 
+        from emuse.mood import Mood
         from emuse.ui.history import mood_recorder
         from emuse.ui.live import record_still_once
-        from emuse.vision.smoothing import Mood
 
         happy = Mood("happy", 0.7, (0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05))
         live = mood_recorder("live")

@@ -19,7 +19,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from emuse.history import schema
 from emuse.history.store import HistoryError, HistoryStore, database_url, open_store
 from emuse.labels import EMOTIONS
-from emuse.vision.smoothing import Mood
+from emuse.mood import Mood
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -220,7 +220,7 @@ def test_threads_writing_at_once_lose_nothing(store: HistoryStore) -> None:
 WRITER_SCRIPT = """
 import sys, time
 from emuse.history.store import open_store
-from emuse.vision.smoothing import Mood
+from emuse.mood import Mood
 store = open_store(sys.argv[1])
 n, start_at = int(sys.argv[2]), float(sys.argv[3])
 while time.time() < start_at:  # all processes start writing at the same moment

@@ -13,8 +13,8 @@ import pytest
 from emuse.labels import EMOTIONS
 from emuse.training import charts, jobs, synthetic
 from emuse.training.data import DataError, Split, check_upload, load, quick_check, split_key, stratified_split
+from emuse.training.dataset import class_weights
 from emuse.training.metrics import classification_metrics, confusion_counts
-from emuse.training.pipeline import class_weights
 
 
 @pytest.fixture(scope="module")

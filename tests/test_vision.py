@@ -10,8 +10,8 @@ import pytest
 
 from emuse import registry
 from emuse.labels import EMOTIONS, normalize_label, reorder_scores
+from emuse.vision.frame_analysis import FrameAnalyzer, draw
 from emuse.vision.frames import to_bgr
-from emuse.vision.pipeline import FrameAnalyzer, draw
 from emuse.vision.smoothing import MoodSmoother
 
 

@@ -25,8 +25,8 @@ from emuse.cli import main
 from emuse.vision import bench, synthetic_clip
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings, FaceTracker
+from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.frames import to_gray
-from emuse.vision.pipeline import FrameAnalyzer
 
 SHIPPED = PROJECT_ROOT / "models" / "fer2013_mini_xception"
 FULL_SCANS = DetectorSettings(full_scan_every=1)

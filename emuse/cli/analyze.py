@@ -10,8 +10,8 @@ from typing import Any
 from emuse.cli.errors import EXIT_OK
 from emuse.cli.history import cli_recorder, report_recording
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.media import iter_media
-from emuse.vision.pipeline import FrameAnalyzer
 
 
 def register(subparsers: Any) -> None:

@@ -11,8 +11,8 @@ from emuse.cli.errors import EXIT_OK, CliError
 from emuse.vision.bench import run
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings
+from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.media import iter_media
-from emuse.vision.pipeline import FrameAnalyzer
 
 
 def register(subparsers: Any) -> None:

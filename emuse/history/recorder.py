@@ -25,7 +25,7 @@ from typing import Any
 
 from emuse.history.schema import SOURCES
 from emuse.history.store import HistoryError, HistoryStore, utc
-from emuse.vision.smoothing import Mood
+from emuse.mood import Mood
 
 log = logging.getLogger(__name__)
 

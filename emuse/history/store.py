@@ -37,7 +37,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from emuse import config
 from emuse.history import schema
 from emuse.labels import EMOTIONS, normalize_label
-from emuse.vision.smoothing import Mood
+from emuse.mood import Mood
 
 log = logging.getLogger(__name__)
 

@@ -104,7 +104,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
 
     listener.phase("building model")
     keras = import_keras()
-    from emuse.training.pipeline import class_weights, make_dataset
+    from emuse.training.dataset import class_weights, make_dataset
 
     keras.utils.set_random_seed(cfg.seed)
     model = architectures.build(cfg.arch)

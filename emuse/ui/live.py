@@ -17,15 +17,15 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 
 from emuse import config
 from emuse.labels import COLORS, EMOJI, EMOTIONS
+from emuse.mood import Mood
 from emuse.music import STRATEGIES, Recommender, Track
 from emuse.ui import state
 from emuse.ui.common import ice_servers, md, webrtc_available
 from emuse.ui.history import mood_recorder
-from emuse.vision import offline
+from emuse.vision import uploads
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.live import LiveSession
 from emuse.vision.media import MediaError
-from emuse.vision.smoothing import Mood
 
 
 def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext | None:
@@ -76,14 +76,14 @@ def mood_html(mood: Mood | None) -> str:
 
 def show_still_result(
     classifier: EmotionClassifier, data: bytes, name: str, mime: str | None
-) -> offline.StillResult | None:
+) -> uploads.StillResult | None:
     """Run a snapshot or upload through the pipeline, show the annotated picture and mood, return the result."""
     try:
         with st.spinner("Analysing…"):
-            if offline.is_video(name, mime):
-                result = offline.analyze_video(classifier, data, name)
+            if uploads.is_video(name, mime):
+                result = uploads.analyze_video(classifier, data, name)
             else:
-                result = offline.analyze_image(classifier, data, name)
+                result = uploads.analyze_image(classifier, data, name)
     except MediaError as exc:
         st.error(f"{exc}")
         return None

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from emuse.vision.detect import Box, iou
-from emuse.vision.pipeline import FrameAnalysis, FrameAnalyzer
+from emuse.vision.frame_analysis import FrameAnalysis, FrameAnalyzer
 
 STAGES = ("convert", "detect", "preprocess", "classify", "smooth")
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emuse.mood import Mood
 from emuse.vision.classifier import EmotionClassifier
-from emuse.vision.pipeline import FrameAnalyzer, draw
-from emuse.vision.smoothing import Mood
+from emuse.vision.frame_analysis import FrameAnalyzer, draw
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A mood that changes when the person's expression changes, not when one frame is noisy.
+"""A mood (:class:`emuse.mood.Mood`) that changes when the person's expression changes, not when one frame is noisy.
 
 Two mechanisms, each for its own kind of flicker:
 
@@ -16,23 +16,11 @@ who walks away is not reported as still "happy".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from emuse.labels import EMOTIONS
-
-
-@dataclass(frozen=True)
-class Mood:
-    """The smoothed mood at one moment."""
-
-    label: str
-    confidence: float
-    scores: tuple[float, ...]  # seven smoothed probabilities, EMOTIONS order
-
-    def as_dict(self) -> dict[str, float]:
-        return dict(zip(EMOTIONS, self.scores, strict=True))
+from emuse.mood import Mood
 
 
 class MoodSmoother:

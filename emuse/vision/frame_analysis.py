@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 
 from emuse.labels import COLORS, EMOTIONS, hex_to_bgr
+from emuse.mood import Mood
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import Box, DetectorSettings, FaceTracker
 from emuse.vision.frames import to_bgr, to_gray
-from emuse.vision.smoothing import Mood, MoodSmoother
+from emuse.vision.smoothing import MoodSmoother
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emuse.mood import Mood
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.frame_analysis import FrameAnalysis, FrameAnalyzer, draw
 from emuse.vision.media import MediaError, MediaFrame, decode_image, iter_video_bytes
-from emuse.vision.pipeline import FrameAnalysis, FrameAnalyzer, draw
-from emuse.vision.smoothing import Mood
 
 #: An uploaded video is sampled at this rate: enough to follow a mood, cheap enough for a long clip.
 VIDEO_SAMPLE_FPS = 5.0
