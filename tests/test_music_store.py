@@ -98,7 +98,7 @@ def test_bom_and_missing_file(folder: Path) -> None:
 
 def test_import_original_layout(folder: Path) -> None:
     data = b",Name,Album,Artist\n0,Someone Like You,21,Adele\n1,Hurt,American IV,Johnny Cash\n"
-    tracks = store.import_csv(data, "sad_songs.csv")
+    tracks = editing.import_csv(data, "sad_songs.csv")
     assert [(t.name, t.artists, t.album, t.track_id) for t in tracks] == [
         ("Someone Like You", "Adele", "21", ""),
         ("Hurt", "Johnny Cash", "American IV", ""),

@@ -12,7 +12,8 @@ import pytest
 
 from emuse.labels import EMOTIONS
 from emuse.training import charts, jobs, synthetic
-from emuse.training.data import DataError, Split, check_upload, load, quick_check, split_key, stratified_split
+from emuse.training.data import DataError, Split, load, split_key, stratified_split
+from emuse.training.data_checks import check_upload, quick_check
 from emuse.training.dataset import class_weights
 from emuse.training.metrics import classification_metrics, confusion_counts
 

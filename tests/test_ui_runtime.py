@@ -101,5 +101,3 @@ def test_audio_frames_are_never_dropped() -> None:
         return [await track.recv() for _ in range(3)]
 
     assert asyncio.run(scenario()) == [0, 1, 2]
-
-

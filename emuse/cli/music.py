@@ -24,7 +24,7 @@ from spotipy.oauth2 import start_local_http_server
 from emuse import config
 from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError
 from emuse.labels import EMOTIONS, normalize_label
-from emuse.music import auth, store
+from emuse.music import auth, editing, store
 from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, my_playlists
 
@@ -192,7 +192,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
     try:
-        new = store.import_csv(data, str(args.file))
+        new = editing.import_csv(data, str(args.file))
         current = store.read_playlist(args.emotion)
         rows = new if args.replace else current.tracks + new
         store.save_playlist(args.emotion, rows, current.version)

@@ -16,7 +16,8 @@ from emuse import registry
 from emuse.cli.errors import EXIT_OK, CliError
 from emuse.labels import EMOTIONS
 from emuse.training.architectures import ARCHITECTURES
-from emuse.training.data import DataError, quick_check
+from emuse.training.data import DataError
+from emuse.training.data_checks import quick_check
 from emuse.training.evaluate import evaluate
 from emuse.training.train import TrainConfig, train
 

@@ -21,7 +21,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -30,12 +29,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Select, create_engine, delete, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from emuse import config
 from emuse.history import schema
+from emuse.history.engine import HistoryError, database_url, explain, is_busy, sqlite_engine
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.mood import Mood
 
@@ -48,18 +47,6 @@ MOOD_COLUMNS: tuple[str, ...] = ("id", "time", "session", "source", "emotion", "
 SONG_COLUMNS: tuple[str, ...] = ("id", "time", "session", "emotion", "track_id", "name", "artists", "url", "event")
 
 
-class HistoryError(RuntimeError):
-    """The history database can't be used right now; the message says why and what to do."""
-
-
-def database_url() -> str:
-    """``EMUSE_DATABASE_URL`` if set, else the SQLite file ``$EMUSE_DATA_DIR/history.sqlite``."""
-    url = os.environ.get("EMUSE_DATABASE_URL", "").strip()
-    if url:
-        return url
-    return f"sqlite:///{config.data_dir() / 'history.sqlite'}"
-
-
 def utc(value: datetime | None = None) -> datetime:
     """An aware UTC datetime: now, or ``value`` converted (a naive value is taken to be UTC)."""
     if value is None:
@@ -67,72 +54,6 @@ def utc(value: datetime | None = None) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def _is_busy(exc: DBAPIError) -> bool:
-    message = str(exc.orig).lower()
-    pgcode = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
-    # SQLite: lock held by another connection. PostgreSQL: serialization failure or deadlock.
-    return "locked" in message or "busy" in message or pgcode in ("40001", "40P01")
-
-
-def _explain(exc: BaseException, where: str) -> HistoryError:
-    """Turn a driver error into a message a person can act on."""
-    original = getattr(exc, "orig", None) or exc
-    message = str(original).lower()
-    if "locked" in message or "busy" in message:
-        text = (
-            f"the history database ({where}) is busy: another program holds a lock on it. "
-            "Close other programs using it and try again."
-        )
-    elif "readonly" in message or "read-only" in message or "read only" in message:
-        text = (
-            f"the history database ({where}) is read-only. Make the file and its folder writable, "
-            "or set EMUSE_DATA_DIR or EMUSE_DATABASE_URL to a writable place."
-        )
-    elif "not a database" in message or "malformed" in message or "corrupt" in message:
-        text = (
-            f"the history database ({where}) is damaged ({original}). Move the file aside and eMuse starts "
-            "a new, empty history, or restore it from a backup."
-        )
-    elif "unable to open" in message:
-        text = (
-            f"the history database ({where}) cannot be opened. Check that its folder exists and is writable, "
-            "or set EMUSE_DATA_DIR or EMUSE_DATABASE_URL."
-        )
-    else:
-        text = f"the history database ({where}) failed: {original}"
-    return HistoryError(text)
-
-
-def _sqlite_engine(url: str, busy_timeout_s: float) -> Engine:
-    # check_same_thread=False: the pool hands a connection to whichever thread asks
-    # next (page script, video thread); each is used by one thread at a time.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # We emit BEGIN ourselves (below); pysqlite's implicit transactions would
-        # defeat BEGIN IMMEDIATE.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            try:
-                cursor.execute("PRAGMA journal_mode = WAL")  # persistent: a no-op once the file is in WAL
-            except Exception as exc:  # a read-only database can still be read in its current mode
-                if "readonly" not in str(exc).lower():
-                    raise
-            cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, and much faster
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("emuse_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
 
 
 class HistoryStore:
@@ -158,7 +79,7 @@ class HistoryStore:
         self.retries = retries
         try:
             if self.is_sqlite:
-                self._engine = _sqlite_engine(self.url, busy_timeout_s)
+                self._engine = sqlite_engine(self.url, busy_timeout_s)
             else:
                 self._engine = create_engine(self.url, pool_pre_ping=True)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -189,14 +110,14 @@ class HistoryStore:
                     self._ready = False
                     self.ensure_schema()
                     continue
-                if _is_busy(exc) and attempt < self.retries:
+                if is_busy(exc) and attempt < self.retries:
                     log.info("history database busy, retrying in %.2fs", delay)
                     time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers don't retry in lockstep
                     delay = min(delay * 2, 1.0)
                     continue
-                raise _explain(exc, self.where) from exc
+                raise explain(exc, self.where) from exc
             except SQLAlchemyError as exc:
-                raise _explain(exc, self.where) from exc
+                raise explain(exc, self.where) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def ensure_schema(self) -> None:

@@ -1,17 +1,23 @@
-"""Turning the Playlists page's editable tables back into validated tracks and sources.
+"""Turning what people edit into validated tracks and sources: table rows, imported CSVs, repaired files.
 
 The page shows rows as plain dicts (one per ``st.data_editor`` row); these
 functions check what a person typed and say which row is wrong, so the page
-itself stays wiring only. No Streamlit or pandas here.
+itself stays wiring only. :func:`import_csv` reads a CSV someone brings (app and
+``playlists import``); :func:`read_raw` and :func:`save_raw_playlist` let a person
+fix a file that no longer parses. No Streamlit or pandas here.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.music import store
 from emuse.music.store import MANUAL, PlaylistError, Source, Track, now_iso, parse_playlist_ref, parse_track_ref
 
 #: Columns the editor shows, in order; the others travel hidden.
@@ -130,3 +136,48 @@ def rows_to_sources(rows: Iterable[Mapping[str, Any]]) -> list[Source]:
     if problems:
         raise PlaylistError("; ".join(problems))
     return sources
+
+
+def import_csv(data: bytes, where: str) -> list[Track]:
+    """Tracks from a CSV in this store's layout or the original eMuse layout (``,Name,Album,Artist``)."""
+    text = store.decode(data, Path(where))
+    first = text.splitlines()[0] if text.strip() else ""
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    if header == list(store.HEADER):
+        return store.parse_playlist(text, where)
+    names = [h.lower() for h in header]
+    if "name" not in names or not ({"artist", "artists"} & set(names)):
+        raise PlaylistError(
+            f"{where} line 1: expected the header {','.join(store.HEADER)} or the original layout ,Name,Album,Artist"
+        )
+    reader = csv.DictReader(io.StringIO(text, newline=""), fieldnames=names)
+    next(reader)
+    tracks = []
+    for row in reader:
+        name = (row.get("name") or "").strip()
+        artists = (row.get("artist") or row.get("artists") or "").strip()
+        if not name:
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                raise PlaylistError(f"{where} line {reader.line_num}: Name is empty")
+            continue
+        tracks.append(store.manual_track("", name, artists, (row.get("album") or "").strip()))
+    return tracks
+
+
+
+
+# --- fixing a broken file by hand
+
+
+def read_raw(path: Path) -> tuple[str, str]:
+    """A file's text (undecodable bytes shown as U+FFFD) and version, for repairing it in a text box."""
+    data = store.read_bytes(path)
+    if data is None:
+        return "", ""
+    return data.decode("utf-8-sig", errors="replace"), store.version_of(data)
+
+
+def save_raw_playlist(emotion: str, text: str, base_version: str, folder: Path | None = None) -> str:
+    """Validate hand-edited CSV text and save it (same conflict check as :func:`emuse.music.store.save_playlist`)."""
+    tracks = store.parse_playlist(text, f"{normalize_label(emotion)}.csv (your text)")
+    return store.save_playlist(emotion, tracks, base_version, folder)

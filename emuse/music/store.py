@@ -193,18 +193,18 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _version(data: bytes | None) -> str:
+def version_of(data: bytes | None) -> str:
     return "" if data is None else hashlib.sha256(data).hexdigest()[:16]
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def read_bytes(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
 
 
-def _decode(data: bytes, path: Path) -> str:
+def decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -285,10 +285,10 @@ def render_playlist(tracks: Sequence[Track]) -> bytes:
 
 def read_playlist_file(path: Path) -> PlaylistFile:
     """Read one playlist CSV; a missing file is an empty playlist (version ``""``)."""
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if data is None:
         return PlaylistFile(path, [], "")
-    return PlaylistFile(path, parse_playlist(_decode(data, path), path), _version(data))
+    return PlaylistFile(path, parse_playlist(decode(data, path), path), version_of(data))
 
 
 def read_playlist(emotion: str, folder: Path | None = None) -> PlaylistFile:
@@ -314,15 +314,15 @@ def save_playlist(emotion: str, tracks: Sequence[Track], base_version: str | Non
     path = playlist_path(emotion, folder)
     data = render_playlist(dedupe(tracks))
     with locked(path.parent):
-        old = _read_bytes(path)
-        if base_version is not None and _version(old) != base_version:
+        old = read_bytes(path)
+        if base_version is not None and version_of(old) != base_version:
             raise ConflictError(
                 f"{path} was changed by someone else (another browser tab or a sync) since you opened it; "
                 "reload to see their changes, then make yours again"
             )
         if old != data:
             atomic_write_bytes(path, data)
-    return _version(data)
+    return version_of(data)
 
 
 def dedupe(tracks: Sequence[Track]) -> list[Track]:
@@ -340,32 +340,6 @@ def manual_track(track_id: str = "", name: str = "", artists: str = "", album: s
     """A row added by a person; without an ID it links to a Spotify search."""
     url = f"https://open.spotify.com/track/{track_id}" if track_id else search_url(name, artists)
     return Track(track_id, name, artists, album, None, url, MANUAL, now_iso())
-
-
-def import_csv(data: bytes, where: str) -> list[Track]:
-    """Tracks from a CSV in this store's layout or the original eMuse layout (``,Name,Album,Artist``)."""
-    text = _decode(data, Path(where))
-    first = text.splitlines()[0] if text.strip() else ""
-    header = [h.strip() for h in next(csv.reader([first]), [])]
-    if header == list(HEADER):
-        return parse_playlist(text, where)
-    names = [h.lower() for h in header]
-    if "name" not in names or not ({"artist", "artists"} & set(names)):
-        raise PlaylistError(
-            f"{where} line 1: expected the header {','.join(HEADER)} or the original layout ,Name,Album,Artist"
-        )
-    reader = csv.DictReader(io.StringIO(text, newline=""), fieldnames=names)
-    next(reader)
-    tracks = []
-    for row in reader:
-        name = (row.get("name") or "").strip()
-        artists = (row.get("artist") or row.get("artists") or "").strip()
-        if not name:
-            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                raise PlaylistError(f"{where} line {reader.line_num}: Name is empty")
-            continue
-        tracks.append(manual_track("", name, artists, (row.get("album") or "").strip()))
-    return tracks
 
 
 # --------------------------------------------------------------------------- sources.csv
@@ -402,8 +376,8 @@ def parse_sources(text: str, where: str | Path) -> list[Source]:
 
 def read_sources(folder: Path | None = None) -> list[Source]:
     path = sources_path(folder)
-    data = _read_bytes(path)
-    return [] if data is None else parse_sources(_decode(data, path), path)
+    data = read_bytes(path)
+    return [] if data is None else parse_sources(decode(data, path), path)
 
 
 def save_sources(sources: Sequence[Source], folder: Path | None = None) -> None:
@@ -416,20 +390,3 @@ def save_sources(sources: Sequence[Source], folder: Path | None = None) -> None:
     path = sources_path(folder)
     with locked(path.parent):
         atomic_write_bytes(path, out.getvalue().encode("utf-8"))
-
-
-# --------------------------------------------------------------------------- fixing a broken file by hand
-
-
-def read_raw(path: Path) -> tuple[str, str]:
-    """A file's text (undecodable bytes shown as U+FFFD) and version, for repairing it in a text box."""
-    data = _read_bytes(path)
-    if data is None:
-        return "", ""
-    return data.decode("utf-8-sig", errors="replace"), _version(data)
-
-
-def save_raw_playlist(emotion: str, text: str, base_version: str, folder: Path | None = None) -> str:
-    """Validate hand-edited CSV text and save it (same conflict check as :func:`save_playlist`)."""
-    tracks = parse_playlist(text, f"{normalize_label(emotion)}.csv (your text)")
-    return save_playlist(emotion, tracks, base_version, folder)

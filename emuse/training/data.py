@@ -29,7 +29,6 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 import cv2
 import numpy as np
@@ -121,7 +120,7 @@ def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234) -> Fe
     if path.is_dir():
         files = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
         csvs = [name for name in files if name.lower().endswith(".csv")]
-        if not _image_names(files) and len(csvs) == 1:
+        if not image_names(files) and len(csvs) == 1:
             return load(files[csvs[0]], val_fraction=val_fraction, seed=seed)
         return _from_folders(str(path), files, lambda name: files[name].read_bytes(), val_fraction, seed)
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
@@ -132,59 +131,10 @@ def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234) -> Fe
     raise DataError(f"{path}: expected a .csv file, a .zip file or a folder (got a {path.suffix or 'plain'} file)")
 
 
-def quick_check(path: str | Path) -> str:
-    """Cheap checks before a training job starts (exists, zip is a zip, CSV header); returns a summary.
-
-    The full load runs in the job; this catches the common mistakes in milliseconds so
-    the page can say so at once.
-    """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise DataError(f"{path} does not exist on the server; check the path or upload the file instead")
-    if path.is_dir():
-        names = [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
-        if not names:
-            raise DataError(f"{path} is an empty folder")
-        if not _image_names(names) and not any(n.lower().endswith(".csv") for n in names):
-            raise DataError(f"{path} has no images and no CSV; expected train/<class>/*.png or fer2013.csv")
-        return f"folder with {len(names)} files"
-    if path.suffix.lower() == ".zip":
-        if not zipfile.is_zipfile(path):
-            raise DataError(f"{path} is not a zip file (it may be damaged or have the wrong name); re-create the zip")
-        with zipfile.ZipFile(path) as zf:
-            return f"zip with {len(zf.namelist())} entries"
-    if path.suffix.lower() == ".csv":
-        with open(path, "rb") as handle:
-            header = handle.readline().decode("utf-8", errors="replace")
-        columns = [c.strip().lower() for c in header.strip().split(",")]
-        _check_columns(columns, str(path))
-        return f"CSV with columns {', '.join(columns)}"
-    raise DataError(f"{path}: expected a .csv file, a .zip file or a folder")
-
-
-def check_upload(name: str, stream: IO[bytes]) -> str:
-    """:func:`quick_check` for an uploaded file (a binary stream), before it is copied anywhere."""
-    suffix = PurePosixPath(name).suffix.lower()
-    start = stream.tell()
-    try:
-        if suffix == ".zip":
-            if not zipfile.is_zipfile(stream):
-                raise DataError(f"{name} is not a zip file (it may be damaged or have the wrong name); re-create it")
-            return "zip file"
-        if suffix == ".csv":
-            header = stream.readline().decode("utf-8", errors="replace")
-            columns = [c.strip().lower() for c in header.strip().split(",")]
-            _check_columns(columns, name)
-            return f"CSV with columns {', '.join(columns)}"
-        raise DataError(f"{name}: upload the FER2013 .csv or a .zip of image folders")
-    finally:
-        stream.seek(start)
-
-
 # --------------------------------------------------------------------------- CSV
 
 
-def _check_columns(columns: Iterable[str], source: str) -> None:
+def check_columns(columns: Iterable[str], source: str) -> None:
     columns = list(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -200,7 +150,7 @@ def _from_csv(handle: io.BufferedIOBase | io.RawIOBase, source: str, val_fractio
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{source} is not a readable CSV ({exc}); export it again as comma-separated text") from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    _check_columns(frame.columns, source)
+    check_columns(frame.columns, source)
     if frame.empty:
         raise DataError(f"{source} has a header but no rows")
 
@@ -294,7 +244,7 @@ def _parse_chunk(cells: list[str], first_row: int, source: str) -> np.ndarray:
 # --------------------------------------------------------------------------- folders and zips
 
 
-def _image_names(names: Iterable[str]) -> list[str]:
+def image_names(names: Iterable[str]) -> list[str]:
     return [n for n in names if PurePosixPath(n).suffix.lower() in IMAGE_SUFFIXES and "__MACOSX" not in n]
 
 
@@ -308,7 +258,7 @@ def _from_zip(path: Path, val_fraction: float, seed: int) -> FerData:
     with zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         csvs = [n for n in names if n.lower().endswith(".csv") and "__MACOSX" not in n]
-        if not _image_names(names):
+        if not image_names(names):
             if len(csvs) != 1:
                 raise DataError(
                     f"{path}: expected one FER2013 CSV or image folders train/<class>/*.png in the zip "
@@ -323,7 +273,7 @@ def _from_folders(
     source: str, files: dict[str, object], read: Callable[[str], bytes], val_fraction: float, seed: int
 ) -> FerData:
     """Build splits from ``[prefix/]split/class/file`` or ``[prefix/]class/file`` names."""
-    images = _image_names(files)
+    images = image_names(files)
     if not images:
         raise DataError(f"{source}: no images found; expected train/<class>/*.png and test/<class>/*.png")
     grouped: dict[str, dict[int, list[str]]] = {}

@@ -41,8 +41,16 @@ from typing import IO, Any
 
 import psutil
 
-from emuse import config
+from emuse import (
+    config,
+    quiet,  # noqa: F401  (quiet TensorFlow before anything imports it)
+    registry,
+)
 from emuse.files import atomic_write_bytes
+from emuse.registry import ModelError
+from emuse.training.data import DataError
+from emuse.training.evaluate import evaluate
+from emuse.training.train import TrainConfig, TrainingCancelled, train
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("done", "failed", "cancelled")
@@ -303,8 +311,6 @@ class _StatusWriter:
 
 def run(path: Path) -> int:
     """Do the job in ``path`` (called in the job's own process); exit status 0 done, 1 failed, 130 cancelled."""
-    from emuse.training.data import DataError
-
     request = _read_json(path / "request.json")
     writer = _StatusWriter(path, request)
     try:
@@ -313,9 +319,6 @@ def run(path: Path) -> int:
         writer.finish("done", **result)
         return 0
     except Exception as exc:
-        from emuse.registry import ModelError
-        from emuse.training.train import TrainingCancelled
-
         if isinstance(exc, TrainingCancelled):
             writer.finish("cancelled", error=str(exc))
             return 130
@@ -329,14 +332,10 @@ def run(path: Path) -> int:
 
 
 def _run_training(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
-    from emuse.training.train import TrainConfig, train
-
     fields = {k: request[k] for k in TrainConfig.__dataclass_fields__ if k in request}
     result = train(TrainConfig(**fields), writer)  # type: ignore[arg-type]
     metrics = result.metrics
     if request.get("data_label"):  # the uploaded copy is deleted: record what the person uploaded instead
-        from emuse import registry
-
         label = request["data_label"]
         metrics = {**metrics, "data": label}
         data = {**result.info.meta.get("data", {}), "source": label}
@@ -345,9 +344,6 @@ def _run_training(request: dict[str, Any], writer: _StatusWriter) -> dict[str, A
 
 
 def _run_evaluation(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
-    from emuse import registry
-    from emuse.training.evaluate import evaluate
-
     writer.phase("evaluating")
     metrics = evaluate(request.get("model"), request["data"], request.get("split", "test"))
     if request.get("save"):
@@ -360,8 +356,6 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or not (Path(args[0]) / "request.json").is_file():
         print("usage: python -m emuse.training.jobs JOB_FOLDER (a folder with request.json)", file=sys.stderr)
         return 2
-    from emuse import quiet  # noqa: F401  (quiet TensorFlow before anything imports it)
-
     return run(Path(args[0]))
 
 

@@ -25,6 +25,7 @@ from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
 from emuse.training import architectures
 from emuse.training.data import FerData, load
+from emuse.training.dataset import class_weights, make_dataset
 from emuse.training.evaluate import SPLIT_NAMES, evaluate_arrays
 
 
@@ -104,7 +105,6 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
 
     listener.phase("building model")
     keras = import_keras()
-    from emuse.training.dataset import class_weights, make_dataset
 
     keras.utils.set_random_seed(cfg.seed)
     model = architectures.build(cfg.arch)

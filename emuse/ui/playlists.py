@@ -187,7 +187,7 @@ def _import_csv(emotion: str, draft: Draft, rows: list[dict[str, Any]]) -> None:
     )
     if upload is not None and st.button("Import these songs", key=f"{state.playlist(emotion)}_import_go"):
         try:
-            _adopt(draft, editing.rows_to_tracks(rows) + playlist_store.import_csv(upload.getvalue(), upload.name))
+            _adopt(draft, editing.rows_to_tracks(rows) + editing.import_csv(upload.getvalue(), upload.name))
         except playlist_store.PlaylistError as exc:
             st.error(str(exc))
 
@@ -229,11 +229,11 @@ def track_from_link(link: str, name: str, artists: str, token: Token) -> Track:
 
 def _repair_playlist(emotion: str, path: Path, problem: str) -> None:
     st.error(f"This playlist can't be read: {problem}")
-    text, version = playlist_store.read_raw(path)
+    text, version = editing.read_raw(path)
     fixed = st.text_area("Fix the file here (CSV text), then save", text, height=300, key=state.playlist_raw(emotion))
     if st.button("Save fixed file", key=f"{state.playlist_raw(emotion)}_save"):
         try:
-            playlist_store.save_raw_playlist(emotion, fixed, version)
+            editing.save_raw_playlist(emotion, fixed, version)
         except playlist_store.PlaylistError as exc:
             st.error(f"Not saved: {exc}")
         else:

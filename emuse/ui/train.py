@@ -15,7 +15,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from emuse import registry
 from emuse.training import charts, jobs
 from emuse.training.architectures import ARCHITECTURES
-from emuse.training.data import DataError, check_upload, quick_check
+from emuse.training.data import DataError
+from emuse.training.data_checks import check_upload, quick_check
 from emuse.ui import state
 
 

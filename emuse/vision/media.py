@@ -7,12 +7,16 @@ work; callers show it and carry on.
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
+from PIL import Image
 
 from emuse import quiet  # noqa: F401  (sets OpenCV's ffmpeg log level before cv2 opens a video)
 
@@ -49,11 +53,6 @@ def _limit_size(image: np.ndarray) -> np.ndarray:
 
 def _header_size(data: bytes) -> tuple[int, int]:
     """Width and height from the file header alone (Pillow reads no pixels for this); (0, 0) if unknown."""
-    import io
-    import warnings
-
-    from PIL import Image
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's own decompression-bomb warning: we refuse below
@@ -110,10 +109,6 @@ def iter_video(path: Path, max_frames: int | None = None) -> Iterator[MediaFrame
 
 def iter_video_bytes(data: bytes, name: str = "upload", max_frames: int | None = None) -> Iterator[MediaFrame]:
     """Frames of an uploaded video, decoded in memory with PyAV (nothing is written to disk)."""
-    import io
-
-    import av
-
     try:
         container = av.open(io.BytesIO(data), mode="r")
     except (av.error.FFmpegError, ValueError) as exc:  # not a container FFmpeg recognises
