@@ -1,6 +1,6 @@
 """Browser benchmark: the Live page end to end, with one and with three people on it at once.
 
-The same setup as ``tests/test_browser.py``: ``streamlit run Home.py`` as a subprocess,
+The same setup as ``tests/e2e/test_browser.py``: ``streamlit run Home.py`` as a subprocess,
 Debian's Chromium through Playwright, a fake 30 fps camera playing a real face
 (scikit-image's astronaut, 640x480) over WebRTC on loopback. For each scenario a
 fresh server starts, N browser contexts (separate sessions, as N people would be)
@@ -44,7 +44,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests import browser_support as bs  # noqa: E402  (needs the project root on sys.path)
+from tests.support import browser as bs  # noqa: E402  (needs the project root on sys.path)
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 

@@ -1,20 +1,18 @@
-"""Shared fixtures: real faces from installed packages, and a private data folder per test."""
+"""Shared fixtures: real faces, a private data folder per test, a history store, the fake Spotify.
+
+Helpers that are not fixtures live in tests/support/ (import them from there, never from here).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import matplotlib
 import numpy as np
 import pytest
 
-from emuse.labels import EMOTIONS
-from emuse.mood import Mood
 from emuse.ui import runtime  # noqa: F401  (loads pylibsrtp before any test loads TensorFlow: see runtime 1.)
-from tests import fake_spotify as fs
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support import faces
+from tests.support import fake_spotify as fs
 
 
 @pytest.fixture(autouse=True)
@@ -26,26 +24,19 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 @pytest.fixture(scope="session")
 def astronaut_bgr() -> np.ndarray:
     """Eileen Collins, smiling (scikit-image's ``data.astronaut()``), as BGR."""
-    from skimage import data
-
-    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    return faces.astronaut_bgr()
 
 
 @pytest.fixture(scope="session")
 def grace_hopper_bgr() -> np.ndarray:
     """Grace Hopper, neutral expression (matplotlib's sample image), as BGR."""
-    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
-    image = cv2.imread(str(path))
-    assert image is not None, path
-    return image
+    return faces.grace_hopper_bgr()
 
 
 @pytest.fixture(scope="session")
 def webcam_frame(astronaut_bgr: np.ndarray) -> np.ndarray:
     """A 640x480 'webcam' frame with the astronaut's face at arm's length."""
-    canvas = np.full((480, 640, 3), 90, np.uint8)
-    canvas[40:440, 120:520] = cv2.resize(astronaut_bgr, (400, 400))
-    return canvas
+    return faces.webcam_frame(astronaut_bgr)
 
 
 @pytest.fixture(scope="session")
@@ -54,13 +45,6 @@ def classifier():
     from emuse.vision.classifier import EmotionClassifier
 
     return EmotionClassifier()
-
-
-def mood(label: str = "happy", confidence: float = 0.7) -> Mood:
-    """A smoothed mood with ``confidence`` on ``label`` and the rest spread evenly (history tests)."""
-    scores = [round((1 - confidence) / 6, 6)] * len(EMOTIONS)
-    scores[EMOTIONS.index(label)] = confidence
-    return Mood(label, confidence, tuple(scores))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from emuse import registry
 from emuse.music import Recommender, auth, store
 from emuse.music.spotify import SpotifyReadError, read_playlist_items
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
 
 HEADER = "track_id,name,artists,album,duration_ms,url,source,added_at\n"
 TID = "4uLU6hMCjMI75M1A2tKUQC"

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 
 from emuse.music import store
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def run_sync(folder: Path) -> subprocess.Popen:
     env = dict(os.environ, EMUSE_PLAYLISTS_DIR=str(folder))
     return subprocess.Popen(
         [sys.executable, "-m", "emuse", "sync"],
-        cwd=PROJECT_ROOT,
+        cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -18,14 +18,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
 
 def readme_app_command() -> str:
     """The README's one-line app command (the first bash block that ends in `streamlit run Home.py`)."""
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = re.findall(r"^(python3 -m venv .*streamlit run Home\.py)$", readme, flags=re.MULTILINE)
     assert commands, "README.md must give the one-line command that installs and runs the app"
     return commands[0]
@@ -38,9 +39,9 @@ def free_port() -> int:
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (test_command,) = re.findall(r"^(python3 -m venv .*python -m pytest)$", readme, flags=re.MULTILINE)
-    ci_lines = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in ci_lines
 
 
@@ -48,13 +49,13 @@ def test_fresh_clone_starts_with_the_readme_command(tmp_path: Path) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     clone = tmp_path / "emuse"
-    subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True, timeout=120)
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=120)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "EMUSE_", "PYTHON"))}
     env.update(
         PATH=os.defpath
         if "PATH" not in os.environ
-        else os.environ["PATH"].replace(str(PROJECT_ROOT / ".venv/bin"), ""),
+        else os.environ["PATH"].replace(str(ROOT / ".venv/bin"), ""),
         STREAMLIT_SERVER_PORT=str(port),
         STREAMLIT_SERVER_ADDRESS="127.0.0.1",
         STREAMLIT_SERVER_HEADLESS="true",

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
+from tests.support.paths import ROOT
 
 TURN_PASSWORD = "turn-password-5f1c9e"
 SECRETS = (fs.CLIENT_SECRET, fs.REFRESH_TOKEN, TURN_PASSWORD)
@@ -56,7 +56,7 @@ def test_sync_output_never_contains_secrets(fake: fs.FakeSpotify, tmp_path: Path
     for debug in ([], ["--debug"]):
         result = subprocess.run(
             [sys.executable, "-m", "emuse", *debug, "sync"],
-            cwd=PROJECT_ROOT,
+            cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
@@ -71,7 +71,7 @@ def test_sync_output_never_contains_secrets(fake: fs.FakeSpotify, tmp_path: Path
 @pytest.mark.parametrize("page", ["pages/playlists.py", "pages/live.py", "pages/home.py"])
 def test_pages_never_show_or_log_secrets(fake, page: str, caplog, capfd) -> None:
     caplog.set_level(logging.DEBUG)
-    at = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     at = at.switch_page(page).run()
     assert not at.exception
     rendered = "\n".join(str(element) for element in at.main) + "\n".join(str(element) for element in at.sidebar)
@@ -81,10 +81,10 @@ def test_pages_never_show_or_log_secrets(fake, page: str, caplog, capfd) -> None
 
 def test_secrets_file_is_ignored_by_git() -> None:
     result = subprocess.run(
-        ["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=PROJECT_ROOT, capture_output=True
+        ["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=ROOT, capture_output=True
     )
     if result.returncode == 128:
         pytest.skip("not a git checkout")
     assert result.returncode == 0, ".streamlit/secrets.toml must be git-ignored"
-    example = (PROJECT_ROOT / ".streamlit" / "secrets.toml.example").read_text()
+    example = (ROOT / ".streamlit" / "secrets.toml.example").read_text()
     assert 'SPOTIPY_CLIENT_SECRET = ""' in example

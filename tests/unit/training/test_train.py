@@ -18,8 +18,7 @@ from emuse.training import architectures, jobs, synthetic
 from emuse.training.data import load
 from emuse.training.evaluate import evaluate, load_model, predict_scores
 from emuse.training.train import TrainConfig, TrainListener, train
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +137,7 @@ def test_name_clash_is_refused_before_training(fer_csv: Path, trained: object) -
 
 
 def test_shipped_model_evaluates_on_48px_data(fer_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EMUSE_MODELS_DIR", str(PROJECT_ROOT / "models"))
+    monkeypatch.setenv("EMUSE_MODELS_DIR", str(ROOT / "models"))
     metrics = evaluate(None, fer_csv, "PublicTest")  # 64x64 model, images resized
     assert metrics["model"] == "fer2013_mini_xception" and metrics["split"] == "PublicTest" and metrics["n"] == 28
 
@@ -172,7 +171,7 @@ def test_cli_bad_data_is_one_line_exit_2(tmp_path: Path, models_root: Path) -> N
     fake.write_text("not a zip")
     proc = subprocess.run(
         [sys.executable, "-m", "emuse", "train", "--data", str(fake), "--epochs", "1"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
         env={**_env(), "EMUSE_MODELS_DIR": str(models_root)},
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stdout == ""

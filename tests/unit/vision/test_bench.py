@@ -10,46 +10,19 @@ promised shape; the TFLite cache can never break the classifier.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_ROOT
 
 from emuse.cli import main
 from emuse.vision import bench, synthetic_clip
-from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings, FaceTracker
 from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.frames import to_gray
 
-SHIPPED = PROJECT_ROOT / "models" / "fer2013_mini_xception"
 FULL_SCANS = DetectorSettings(full_scan_every=1)
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the shipped model, so converted .tflite files land in a temporary folder."""
-    root = tmp_path_factory.mktemp("models")
-    shutil.copytree(SHIPPED, root / "fer2013_mini_xception", ignore=shutil.ignore_patterns("*.tflite"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EMUSE_MODELS_DIR", str(root))
-        yield root
-
-
-@pytest.fixture(scope="module")
-def fast(models_dir: Path) -> EmotionClassifier:
-    return EmotionClassifier(backend="tflite")
-
-
-@pytest.fixture(scope="module")
-def reference(models_dir: Path) -> EmotionClassifier:
-    return EmotionClassifier(backend="keras")
 
 
 @pytest.fixture(scope="module")
@@ -145,59 +118,6 @@ def test_bad_detector_settings_are_refused_with_the_fix() -> None:
         DetectorSettings(full_scan_every=0)
     with pytest.raises(ValueError, match="scale_factor"):
         DetectorSettings(scale_factor=1.0)
-
-
-def test_auto_backend_converts_in_the_background_and_caches_beside_the_model(models_dir: Path) -> None:
-    for old in (models_dir / "fer2013_mini_xception").glob("*.tflite"):
-        old.unlink()
-    classifier = EmotionClassifier()
-    assert classifier.wait_ready(timeout=120) == "tflite", classifier.backend_note
-    cached = list((models_dir / "fer2013_mini_xception").glob("model-*.tflite"))
-    assert len(cached) == 1 and cached[0] == classifier.tflite_path()
-    assert classifier.tflite_runtime in {"ai_edge_litert", "tensorflow"}
-    again = EmotionClassifier()  # the cache is used at once, no second conversion
-    assert again.backend == "tflite" and again._converter is None
-
-
-def test_a_broken_cached_conversion_never_stops_the_classifier(models_dir: Path, fast: EmotionClassifier) -> None:
-    path = fast.tflite_path()
-    path.write_bytes(b"TFL3 not really a flatbuffer")
-    classifier = EmotionClassifier()
-    # Keras answers at once and says why; the background conversion replaces the broken file.
-    assert classifier.backend in {"keras", "tflite"}
-    assert len(classifier.predict_batch(np.zeros((1, 64, 64), np.uint8))) == 1
-    assert classifier.wait_ready(timeout=120) == "tflite"
-    assert EmotionClassifier().backend == "tflite"  # healed on disk too
-    path.write_bytes(b"broken again")
-    assert EmotionClassifier(backend="tflite").backend == "tflite"  # converts again, synchronously
-
-
-def test_without_any_tflite_interpreter_keras_answers(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emuse.vision import classifier as module
-
-    monkeypatch.setattr(module, "_interpreter_class", lambda: None)
-    classifier = EmotionClassifier()
-    assert classifier.backend == "keras" and classifier.wait_ready(timeout=1) == "keras"
-    assert "install ai-edge-litert" in classifier.backend_note
-    with pytest.raises(Exception, match="no TFLite backend"):
-        EmotionClassifier(backend="tflite")
-
-
-def test_with_litert_and_a_cached_conversion_tensorflow_is_never_imported(fast: EmotionClassifier) -> None:
-    pytest.importorskip("ai_edge_litert")
-    assert fast.tflite_path().is_file()
-    code = (
-        "import sys, numpy as np\n"
-        "from emuse.vision.classifier import EmotionClassifier\n"
-        "c = EmotionClassifier()\n"
-        "scores = c.predict_batch(np.full((1, 64, 64), 128, np.uint8))\n"
-        "assert c.backend == 'tflite' and c.tflite_runtime == 'ai_edge_litert', c.backend_note\n"
-        "assert scores.shape == (1, 7) and abs(float(scores.sum()) - 1) < 1e-3\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import mood
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -20,14 +19,8 @@ from emuse.history import schema
 from emuse.history.store import HistoryError, HistoryStore, database_url, open_store
 from emuse.labels import EMOTIONS
 from emuse.mood import Mood
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-
-
-
-
+from tests.support.moods import mood
+from tests.support.paths import ROOT
 
 
 def test_default_database_is_a_wal_sqlite_file_in_the_data_dir(store: HistoryStore, data_dir: Path) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
+
+from tests.support.paths import ROOT
 
 PAGES = ["pages/home.py", "pages/live.py", "pages/history.py", "pages/train.py", "pages/playlists.py"]
 
 
 def open_page(page: str) -> AppTest:
     """Run the app as Streamlit would (Home.py's navigation), then switch to ``page``."""
-    at = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     assert not at.exception, at.exception
     return at.switch_page(page).run()
 
@@ -24,7 +25,7 @@ def test_page_runs_without_exception(page: str) -> None:
 
 
 def test_home_navigation_runs() -> None:
-    at = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "🎵 eMuse"
 

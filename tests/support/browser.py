@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tests.support.paths import ROOT
+
 if TYPE_CHECKING:  # playwright is a dev-only dependency; import it only where a browser is used
     from playwright.sync_api import Browser, FrameLocator, Page, Playwright
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium")
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 # Flags that make headless Chromium grant the camera without a prompt and read it from a
 # file, and keep it from phoning home (there is no network to phone anyway, and waiting
@@ -238,7 +238,7 @@ class StreamlitServer:
 def start_streamlit(
     data_dir: Path,
     app: str = "Home.py",
-    cwd: Path = PROJECT_ROOT,
+    cwd: Path = ROOT,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 60.0,
 ) -> StreamlitServer:

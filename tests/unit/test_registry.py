@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 
 from emuse import registry
 from emuse.vision.classifier import EmotionClassifier
+from tests.support.paths import ROOT
 
-SHIPPED = PROJECT_ROOT / "models" / "fer2013_mini_xception"
+SHIPPED = ROOT / "models" / "fer2013_mini_xception"
 
 
 @pytest.fixture
@@ -88,10 +88,10 @@ def test_broken_folder_does_not_hide_the_good_ones(models_dir: Path) -> None:
 
 def test_cli_reports_a_broken_model_in_one_line(models_dir: Path, tmp_path: Path) -> None:
     (models_dir / "copy" / "model.keras").write_bytes(b"garbage")
-    image = PROJECT_ROOT / "models" / "fer2013_mini_xception" / "LICENSE"  # never reached
+    image = ROOT / "models" / "fer2013_mini_xception" / "LICENSE"  # never reached
     result = subprocess.run(
         [sys.executable, "-m", "emuse", "analyze", str(image), "--model", "copy"],
-        cwd=PROJECT_ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=180,

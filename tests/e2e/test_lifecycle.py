@@ -45,7 +45,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import browser_support as bs
+from tests.support import browser as bs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from emuse.labels import EMOTIONS
 from emuse.music import store
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HAPPY = EMOTIONS.index("happy")
 TID = "0123456789abcdefABCDEF"
 
@@ -26,17 +26,6 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key in ("SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch, folder: Path):
-    server = fs.FakeSpotify().start()
-    monkeypatch.setenv("EMUSE_SPOTIFY_API_URL", server.api_url)
-    monkeypatch.setenv("EMUSE_SPOTIFY_TOKEN_URL", server.token_url)
-    monkeypatch.setenv("SPOTIPY_CLIENT_ID", fs.CLIENT_ID)
-    monkeypatch.setenv("SPOTIPY_CLIENT_SECRET", fs.CLIENT_SECRET)
-    yield server
-    server.stop()
 
 
 def page() -> AppTest:

@@ -10,8 +10,9 @@ import pytest
 from nbclient import NotebookClient
 
 from emuse.training import synthetic
+from tests.support.paths import ROOT
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "training.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "training.ipynb"
 
 
 def test_notebook_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests import browser_support as bs
+from emuse.labels import EMOTIONS
+from tests.support import browser as bs
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +109,7 @@ def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workd
     while status.mood != "happy" and time.monotonic() < deadline:
         time.sleep(0.5)
         status = bs.live_status(page)
-    assert status.mood in bs.EMOTIONS, f"no mood label on the page: {status}"
+    assert status.mood in EMOTIONS, f"no mood label on the page: {status}"
     assert status.mood == "happy", f"the smiling astronaut should read as happy: {status}"
     assert status.fps is not None and status.fps > MIN_FPS, f"too few frames a second reach the callback: {status}"
     assert status.callback_ms is not None and status.callback_ms > 0, status

@@ -22,9 +22,9 @@ from emuse import registry
 from emuse.labels import EMOTIONS
 from emuse.training import jobs
 from emuse.training.metrics import classification_metrics
+from tests.support.paths import ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(PROJECT_ROOT / "pages" / "train.py")
+PAGE = str(ROOT / "pages" / "train.py")
 HISTORY = {"loss": [1.9, 1.6], "val_loss": [1.95, 1.7], "accuracy": [0.2, 0.35], "val_accuracy": [0.18, 0.3]}
 
 
@@ -161,6 +161,6 @@ def test_page_renders_without_tensorflow() -> None:
         "assert not at.exception, at.exception;"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.stdout.split() == ["False", "False"], proc.stderr[-2000:]

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from conftest import mood
 from streamlit.testing.v1 import AppTest
 
 from emuse.history import charts
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
+from tests.support.moods import mood
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "history.py")
 MONDAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 

@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 
 from emuse.music import store
-from tests import fake_spotify as fs
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
+from tests.support import fake_spotify as fs
+from tests.support.paths import ROOT
 
 
 def emuse(*args: str) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ from emuse.music import auth, store
 from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, my_playlists, read_playlist_items
 from emuse.music.store import Track
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
 
 
 def write_sources(folder: Path, lines: list[str]) -> None:

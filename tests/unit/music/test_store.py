@@ -14,8 +14,8 @@ import pytest
 from emuse.labels import EMOTIONS
 from emuse.music import Recommender, Track, editing, playlists_for, store
 from emuse.music.recommend import LIFT_PATH
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADER = "track_id,name,artists,album,duration_ms,url,source,added_at\n"
 TID = "0123456789abcdefABCDEF"  # 22 base62 characters, not a real track
 
