@@ -86,3 +86,12 @@ def test_every_test_named_in_the_docs_exists(doc: str) -> None:
         if not ok:
             missing.append(f"{file}::{name}")
     assert missing == []
+
+
+def test_every_source_file_the_docs_name_exists() -> None:
+    """Paths like ``emuse/ui/runtime.py`` in the README and docs/ follow the code when it moves."""
+    docs = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = {p for doc in docs for p in re.findall(r"\b((?:emuse|tests|pages)/[\w/]+\.py)\b", doc.read_text("utf-8"))}
+    assert "emuse/ui/runtime.py" in named
+    missing = [p for p in named if not ((ROOT / p).is_file() or (TESTS / p).is_file())]  # tests/ may be left out
+    assert sorted(missing) == []
