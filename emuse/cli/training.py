@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     train.add_argument("--no-augment", action="store_true", help="train without flips, rotations, shifts, zoom")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model folder of that name")
+    train.add_argument(
+        "--resume", action="store_true", help="go on from the last epoch's checkpoint of this --out model"
+    )
+    train.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="where each epoch's checkpoint goes (default: data/checkpoints/<name>)",
+    )
     train.add_argument("--json", action="store_true", help="print the saved model's metrics as one JSON object")
     train.set_defaults(handler=cmd_train)
 
@@ -94,6 +104,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         patience=args.patience,
         augment=not args.no_augment,
         overwrite=args.overwrite,
+        checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+        resume=args.resume,
+        command=shlex.join(["python", "-m", "emuse", *sys.argv[1:]]),
     )
     try:
         quick_check(args.data)  # the common mistakes, before any progress output

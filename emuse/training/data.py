@@ -23,6 +23,7 @@ for a TensorFlow import. Bad data raises :class:`DataError` naming the file and 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -34,6 +35,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
 
 IMAGE_SIZE = 48
@@ -83,6 +85,8 @@ class FerData:
     splits: dict[str, Split]
     #: Where each split came from, in words (goes into meta.json).
     split_sources: dict[str, str] = field(default_factory=dict)
+    #: sha256 of the file the data came from (a zip or CSV; None for a folder), for meta.json.
+    sha256: str | None = None
 
     def split(self, name: str) -> Split:
         key = split_key(name)
@@ -96,6 +100,7 @@ class FerData:
         return {
             "source": self.source,
             "layout": self.layout,
+            "sha256": self.sha256,
             "image_size": [IMAGE_SIZE, IMAGE_SIZE],
             "counts": {name: dict(zip(EMOTIONS, s.class_counts(), strict=True)) for name, s in self.splits.items()},
         }
@@ -112,22 +117,70 @@ def split_key(name: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
-def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234) -> FerData:
-    """Load a CSV, an image-folder tree, or a zip holding either; split as described above."""
+def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234, cache_dir: Path | None = None) -> FerData:
+    """Load a CSV, an image-folder tree, or a zip holding either; split as described above.
+
+    With ``cache_dir`` a zip or CSV is decoded once: the arrays are kept there as one ``.npz``
+    named by the file's sha256 (and the split settings), so the next run reads 35,887 images in
+    a fraction of a second instead of decoding 35,887 JPEGs. A changed file has another hash.
+    """
     path = Path(path).expanduser()
+    if cache_dir is not None and path.is_file():
+        return _cached(path, val_fraction, seed, cache_dir)
+    return _load(path, val_fraction, seed)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cached(path: Path, val_fraction: float, seed: int, cache_dir: Path) -> FerData:
+    sha = file_sha256(path)
+    cache = cache_dir / f"fer-{sha[:20]}-v{val_fraction:g}-s{seed}.npz"
+    if cache.exists():
+        try:
+            with np.load(cache, allow_pickle=False) as arrays:
+                splits = {k[2:]: Split(arrays[k], arrays["y_" + k[2:]]) for k in arrays.files if k.startswith("x_")}
+                info = {k: str(arrays[k]) for k in ("source", "layout")}
+                sources = {k[4:]: str(arrays[k]) for k in arrays.files if k.startswith("src_")}
+            return FerData(info["source"], info["layout"], splits, sources, sha)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt below
+    data = _load(path, val_fraction, seed)
+    data.sha256 = sha
+    arrays: dict[str, object] = {"source": data.source, "layout": data.layout}
+    for name, split in data.splits.items():
+        arrays[f"x_{name}"], arrays[f"y_{name}"] = split.x, split.y
+    arrays.update({f"src_{k}": v for k, v in data.split_sources.items()})
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    atomic_write_bytes(cache, buffer.getvalue())
+    return data
+
+
+def _load(path: Path, val_fraction: float, seed: int) -> FerData:
     if not path.exists():
         raise DataError(f"{path} does not exist; give a FER2013 CSV, a folder with train/ and test/, or a .zip")
     if path.is_dir():
         files = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
         csvs = [name for name in files if name.lower().endswith(".csv")]
         if not image_names(files) and len(csvs) == 1:
-            return load(files[csvs[0]], val_fraction=val_fraction, seed=seed)
+            return _load(files[csvs[0]], val_fraction, seed)
         return _from_folders(str(path), files, lambda name: files[name].read_bytes(), val_fraction, seed)
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
-        return _from_zip(path, val_fraction, seed)
+        data = _from_zip(path, val_fraction, seed)
+        data.sha256 = data.sha256 or file_sha256(path)
+        return data
     if path.suffix.lower() == ".csv":
         with open(path, "rb") as handle:
-            return _from_csv(handle, str(path), val_fraction, seed)
+            data = _from_csv(handle, str(path), val_fraction, seed)
+        data.sha256 = file_sha256(path)
+        return data
     raise DataError(f"{path}: expected a .csv file, a .zip file or a folder (got a {path.suffix or 'plain'} file)")
 
 
