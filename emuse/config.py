@@ -31,6 +31,11 @@ def models_dir() -> Path:
     return _dir_from_env("EMUSE_MODELS_DIR", "models")
 
 
+def user_models_dir() -> Path:
+    """Models people train and their evaluations: under the data folder, never in the repository's ``models/``."""
+    return data_dir() / "models"
+
+
 def playlists_dir() -> Path:
     """Per-emotion playlist CSVs and ``sources.csv``."""
     return _dir_from_env("EMUSE_PLAYLISTS_DIR", "playlists")

@@ -36,7 +36,7 @@ from emuse.quiet import import_keras
 from emuse.training import architectures
 from emuse.training.data import FerData, load
 from emuse.training.dataset import class_weights, make_dataset
-from emuse.training.evaluate import SPLIT_NAMES, evaluate_arrays
+from emuse.training.evaluate import evaluate_arrays, split_name
 
 
 class TrainingCancelled(Exception):
@@ -110,8 +110,8 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     """Load, train, evaluate on the test split, save to ``models_root/<name>/``; return the saved model's info."""
     listener = listener or TrainListener()
     cfg.check()
-    root = models_root or config.models_dir()
-    name = registry.check_name(cfg.model_name(), root, overwrite=cfg.overwrite)
+    name = registry.check_name(cfg.model_name(), models_root, overwrite=cfg.overwrite)
+    root = models_root or config.user_models_dir()
     arch = architectures.get(cfg.arch)
     started = time.monotonic()
 
@@ -193,7 +193,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
 
     listener.phase("evaluating")
     metrics = evaluate_arrays(model, test_split.x, test_split.y)
-    metrics["split"] = SPLIT_NAMES[data.layout][test_key]
+    metrics["split"] = split_name(data, test_key)
     metrics["data"] = data.source
 
     listener.phase("saving")
