@@ -318,14 +318,14 @@ class _TFLiteRunner:
         self._input, self._output = input_details["index"], output_details["index"]
         self.input_shape = tuple(int(v) for v in input_details["shape"][1:])
         self.outputs = int(output_details["shape"][-1])
-        self._batch = 1
+        self._shape = tuple(int(v) for v in input_details["shape"])
         self.runtime = interpreter_class.__module__.split(".")[0]
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        if len(x) != self._batch:
+        if x.shape != self._shape:
             self._interpreter.resize_tensor_input(self._input, list(x.shape))
             self._interpreter.allocate_tensors()
-            self._batch = len(x)
+            self._shape = x.shape
         self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, dtype=np.float32))
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).copy()
