@@ -103,22 +103,20 @@ def list_models(root: Path | None = None) -> list[ModelInfo]:
     return sorted(found.values(), key=lambda info: (info.name != default, info.name))
 
 
-def is_shipped(info: ModelInfo) -> bool:
-    """Whether a model is one of the repository's own (which the app never deletes or rewrites)."""
-    return info.path.parent.resolve() == config.models_dir().resolve()
+def is_shipped(path: Path) -> bool:
+    """Whether a model folder is one of the repository's own (which the app never deletes or rewrites)."""
+    return path.parent.resolve() == config.models_dir().resolve()
 
 
 def delete_model(name: str, root: Path | None = None) -> Path:
-    """Delete a trained model's folder; the shipped ones are refused. Returns the deleted path."""
-    info = resolve(name, root)
-    if root is None and is_shipped(info):
-        raise ModelError(
-            f"{info.name} ships with eMuse (in {info.path.parent}); only models you trained can be deleted"
-        )
-    if info.name == default_model_name(root):
-        raise ModelError(f"{info.name} is the default model; pick another default before deleting it")
-    _remove_tree(info.path)
-    return info.path
+    """Delete a trained model's folder (a broken one too); the shipped ones are refused. Returns the deleted path."""
+    path = find(name, root)
+    if root is None and is_shipped(path):
+        raise ModelError(f"{path.name} ships with eMuse (in {path.parent}); only models you trained can be deleted")
+    if path.name == default_model_name(root):
+        raise ModelError(f"{path.name} is the default model; pick another default before deleting it")
+    _remove_tree(path)
+    return path
 
 
 def default_model_name(root: Path | None = None) -> str:
@@ -131,10 +129,8 @@ def default_model_name(root: Path | None = None) -> str:
     return DEFAULT_MODEL
 
 
-def resolve(name_or_path: str | Path | None = None, root: Path | None = None) -> ModelInfo:
-    """Find a model by registry name or folder path (``None`` means the default)."""
-    if name_or_path is None or str(name_or_path) == "":
-        name_or_path = default_model_name(root)
+def find(name_or_path: str | Path, root: Path | None = None) -> Path:
+    """The folder of a model by registry name or folder path; :class:`ModelError` lists the names when none."""
     candidate = Path(name_or_path)
     folders = [candidate] if candidate.is_dir() else [folder / str(name_or_path) for folder in roots(root)]
     path = next((folder for folder in folders if folder.is_dir()), None)
@@ -142,6 +138,14 @@ def resolve(name_or_path: str | Path | None = None, root: Path | None = None) ->
         names = ", ".join(info.name for info in list_models(root)) or "none"
         where = " or ".join(str(folder) for folder in roots(root))
         raise ModelError(f"no model {str(name_or_path)!r} in {where} (registered: {names})")
+    return path
+
+
+def resolve(name_or_path: str | Path | None = None, root: Path | None = None) -> ModelInfo:
+    """Find a usable model by registry name or folder path (``None`` means the default)."""
+    if name_or_path is None or str(name_or_path) == "":
+        name_or_path = default_model_name(root)
+    path = find(name_or_path, root)
     info = read_meta(path)
     if info.members:
         for member, _ in info.members:

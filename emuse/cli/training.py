@@ -60,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = models_sub.add_parser("list", help="registered models with their test figures")
     listing.add_argument("--json", action="store_true", help="one JSON object per model")
     listing.set_defaults(handler=cmd_models_list)
+    delete = models_sub.add_parser("delete", help="delete a model you trained (shipped models stay)")
+    delete.add_argument("name", help="the model's name, as `models list` shows it")
+    delete.set_defaults(handler=cmd_models_delete)
 
 
 class _PrintProgress:
@@ -156,6 +159,15 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     for label, row in zip(EMOTIONS, metrics["confusion_matrix"]["counts"], strict=True):
         lines.append(f"{label:<10}" + "".join(f"{v:>8}" for v in row))
     return "\n".join(lines)
+
+
+def cmd_models_delete(args: argparse.Namespace) -> int:
+    try:
+        path = registry.delete_model(args.name)
+    except registry.ModelError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"deleted {path}")
+    return EXIT_OK
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:

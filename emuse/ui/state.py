@@ -39,6 +39,7 @@ PICK_PLAYLISTS = "_pl_pick"
 
 # Train & Evaluate
 TRAIN_JOB = "train_job"  # id of the job this browser session started or watches
+TRAIN_TAB = "train_tab"  # which of the Train / Evaluate tabs is open
 
 
 def more_songs(source: str) -> str:
