@@ -10,10 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from emuse import config, registry
+from emuse import registry
 from emuse.training.evaluate import classifier_scores
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.framing import FER2013, Framing, crop, model_crop_box
+from tests.support.paths import ROOT
 
 SHIPPED = "fer2013_mini_xception"
 
@@ -22,7 +23,7 @@ SHIPPED = "fer2013_mini_xception"
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped model three times: as it is, with mirror TTA, and an ensemble of the two."""
     root = tmp_path_factory.mktemp("models")
-    source = config.models_dir() / SHIPPED
+    source = ROOT / "models" / SHIPPED
     for name, inference in (("plain", {}), ("mirrored", {"tta": "mirror"})):
         shutil.copytree(source, root / name)
         meta = json.loads((root / name / "meta.json").read_text())
