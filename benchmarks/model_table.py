@@ -24,16 +24,16 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from emuse import registry  # noqa: E402
-from emuse.files import atomic_write_bytes  # noqa: E402
-from emuse.labels import EMOTIONS  # noqa: E402
-from emuse.training.data import load  # noqa: E402
-from emuse.training.evaluate import classifier_scores  # noqa: E402
-from emuse.training.metrics import classification_metrics  # noqa: E402
-from emuse.vision.classifier import EmotionClassifier  # noqa: E402
+from emuse import registry
+from emuse.files import atomic_write_bytes
+from emuse.labels import EMOTIONS
+from emuse.training.data import load
+from emuse.training.evaluate import classifier_scores
+from emuse.training.metrics import classification_metrics
+from emuse.vision.classifier import EmotionClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -110,7 +110,10 @@ def main() -> None:
             confusion_png(metrics, title, ROOT / "docs" / "confusion-default.png")
         print(json.dumps(rows[-1]), flush=True)
     atomic_write_bytes(RESULTS / "model_table.json", (json.dumps(rows, indent=1) + "\n").encode())
-    head = "| model | network | TTA | PublicTest accuracy | macro F1 | fear recall | disgust recall | parameters | ms/face | training min |"
+    head = (
+        "| model | network | TTA | PublicTest accuracy | macro F1 | fear recall | disgust recall "
+        "| parameters | ms/face | training min |"
+    )
     lines = [head, "|" + "---|" * 10]
     for r in rows:
         name = f"**{r['model']}** (default)" if r["default"] else r["model"]
