@@ -17,8 +17,9 @@ What it does, in order:
 3. Tries every weighted ensemble of the trained model and the ``fer`` model on a grid of
    weights (an ensemble's scores are the weighted mean of its members', exactly what
    the classifier computes), keeps those within the time budget whose disgust and fear
-   recall beat the ``fer`` model's, and picks the best PublicTest accuracy. Everything is chosen on PublicTest, as FER2013 intends; the
-   figure that judges the choice is PrivateTest, which is not here.
+   recall beat the ``fer`` model's, and picks the best PublicTest accuracy. Everything is
+   chosen on PublicTest, as FER2013 intends; the figure that judges the choice is
+   PrivateTest, which is not here.
 4. Registers the winner (a single network's ``meta.json`` gets its TTA; an ensemble is a
    folder with only ``meta.json`` naming its members), re-evaluates it through
    ``emuse.training.evaluate`` to store its metrics, and writes ``models/DEFAULT``
