@@ -36,15 +36,26 @@ def playlists_dir() -> Path:
     return _dir_from_env("EMUSE_PLAYLISTS_DIR", "playlists")
 
 
-def data_dir() -> Path:
-    """Runtime data (history database, training jobs); git-ignored, created on demand."""
-    path = _dir_from_env("EMUSE_DATA_DIR", "data")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 class ConfigError(ValueError):
     """A setting is present but malformed; the message says which and how to fix it."""
+
+
+def data_dir() -> Path:
+    """Runtime data (history database, training jobs); git-ignored, created on demand.
+
+    A setting that names a file, or a folder that can't be created, is a
+    :class:`ConfigError` naming ``EMUSE_DATA_DIR`` (not a ``FileExistsError`` traceback).
+    """
+    path = _dir_from_env("EMUSE_DATA_DIR", "data")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"EMUSE_DATA_DIR ({path}) is a file, not a folder; point it at a folder (or unset it)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"EMUSE_DATA_DIR ({path}) can't be created ({exc.strerror}); point it at a writable folder"
+        ) from None
+    return path
 
 
 def ice_servers(secrets: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
