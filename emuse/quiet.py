@@ -1,9 +1,7 @@
 """Keep native-library chatter (TensorFlow, absl, OpenCV's ffmpeg) out of our output.
 
 Importing this module sets the libraries' log-level environment variables (only
-where unset), so every module that loads OpenCV or TensorFlow imports it first. It
-also lowers OpenCV's pixel limit for one decoded image (``OPENCV_IO_MAX_IMAGE_PIXELS``)
-before anything decodes; a deployment can lower it further in the environment.
+where unset), so every module that loads OpenCV or TensorFlow imports it first.
 The load-order fix for aiortc and TensorFlow is server-only: see
 :mod:`emuse.ui.runtime`.
 
@@ -26,10 +24,6 @@ from types import ModuleType
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-# OpenCV's own decompression-bomb limit, read once at its first decode: 2^30 pixels by default
-# (a 16000x16000 Radiance file of 16 MB took the server to 3.9 GB). 40 MP matches
-# emuse.vision.media.MAX_PIXELS, which refuses larger images from their header before this.
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", "40000000")
 
 
 @contextlib.contextmanager

@@ -128,7 +128,7 @@ def test_a_symlink_loop_is_called_that(tmp_path: Path) -> None:
         list(iter_media(loop))
     dangling = tmp_path / "gone.jpg"
     dangling.symlink_to(tmp_path / "deleted.jpg")
-    with pytest.raises(MediaError, match="symbolic link to .*deleted.jpg, which does not exist"):
+    with pytest.raises(MediaError, match=r"symbolic link to .*deleted\.jpg, which does not exist"):
         list(iter_media(dangling))
 
 
