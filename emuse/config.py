@@ -41,6 +41,37 @@ class ConfigError(ValueError):
     """A setting is present but malformed; the message says which and how to fix it."""
 
 
+def _int_from_env(var: str, default: int, low: int, high: int, what: str) -> int:
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{var}={raw[:20]!r} is not a whole number; give {what} from {low} to {high}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{var}={value} is out of range; give {what} from {low} to {high}")
+    return value
+
+
+#: Live streams one server runs at once by default: on the 2-core reference machine three sessions
+#: got 10.1-10.5 fps each (benchmarks/results/browser_bench.md); ten got two streams and eight black boxes.
+DEFAULT_MAX_LIVE_SESSIONS = 3
+#: Live page uploads (photos, short clips), MB. The 400 MB server limit is for FER2013 on the Train
+#: page; a 380 MiB video on Live took the server to 1.4 GB.
+DEFAULT_LIVE_UPLOAD_MB = 50
+
+
+def max_live_sessions() -> int:
+    """``EMUSE_MAX_LIVE_SESSIONS``: live streams at once before new ones are told the server is busy."""
+    return _int_from_env("EMUSE_MAX_LIVE_SESSIONS", DEFAULT_MAX_LIVE_SESSIONS, 1, 1000, "a number of sessions")
+
+
+def live_upload_limit_bytes() -> int:
+    """``EMUSE_LIVE_UPLOAD_MB``: the largest photo or video the Live page analyses."""
+    return _int_from_env("EMUSE_LIVE_UPLOAD_MB", DEFAULT_LIVE_UPLOAD_MB, 1, 400, "megabytes") * 1024 * 1024
+
+
 def data_dir() -> Path:
     """Runtime data (history database, training jobs); git-ignored, created on demand.
 
