@@ -1,0 +1,32 @@
+"""An uncaught error never shows visitors a traceback with server paths; the server log has it."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+
+from conftest import PROJECT_ROOT
+from streamlit.testing.v1 import AppTest
+
+
+def test_the_config_hides_error_details_from_visitors() -> None:
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] in ("none", False)
+
+
+def test_an_uncaught_error_is_redacted_in_the_page_and_logged_in_full(monkeypatch) -> None:
+    monkeypatch.chdir(PROJECT_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("streamlit.error_util")
+    logger.addHandler(handler)
+    try:
+        at = AppTest.from_string("raise RuntimeError('/srv/emuse/private/settings.py exploded')").run()
+    finally:
+        logger.removeHandler(handler)
+    (shown,) = at.exception
+    assert "/srv/emuse" not in shown.message and not shown.stack_trace
+    assert "redacted" in shown.message
+    logged = [r for r in records if r.exc_info and "/srv/emuse/private" in str(r.exc_info[1])]
+    assert logged, [r.getMessage() for r in records]
