@@ -22,7 +22,8 @@ BAD_URLS = [
     f"postgresql+psycopg://u:{PASSWORD}@h/x?password={PASSWORD}",
     f"postgresql+nosuchdriver://u:{PASSWORD}@localhost/emuse",
     f"u:{PASSWORD}@just-a-host",
-    f"postgresql://u:{PASSWORD}@127.0.0.1:1/x",  # nothing listens on port 1: refused
+    f"postgresql://u:{PASSWORD}@127.0.0.1:1/x",  # no psycopg2: the default driver is missing
+    f"postgresql+psycopg://u:{PASSWORD}@127.0.0.1:1/x",  # the server is down: psycopg's message has two lines
 ]
 
 
