@@ -7,7 +7,7 @@ error. So:
 
 * the folders are ``EMUSE_DATA_DIR`` and ``EMUSE_TRAIN_DATA_DIRS`` (a list
   separated by ``os.pathsep``), and only when set; with neither the page offers
-  no path field at all (:func:`server_data_dirs` is empty);
+  no path field at all (:func:`server_paths_enabled` is false);
 * a path is checked lexically first (``..`` collapsed, nothing touched on disk),
   then with every symlink resolved, and must be inside a folder both times, so a
   link inside a data folder can't lead out of it;
@@ -36,11 +36,16 @@ def server_data_dirs() -> list[Path]:
     return dirs
 
 
+def server_paths_enabled() -> bool:
+    """Whether the Train page may offer "a path on the server" at all (only where folders are configured)."""
+    return bool(server_data_dirs())
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def confine(text: str, dirs: list[Path] | None = None) -> Path:
+def allowed_data_path(text: str, dirs: list[Path] | None = None) -> Path:
     """The path ``text`` names, if it is inside a data folder (before and after resolving links).
 
     A relative path is taken relative to the first folder. Raises :class:`DataError`

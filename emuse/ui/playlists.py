@@ -20,7 +20,6 @@ from emuse.labels import EMOTIONS
 from emuse.music import Track, auth, editing
 from emuse.music import store as playlist_store
 from emuse.music import sync as music_sync
-from emuse.music.links import parse_track_ref
 from emuse.music.spotify import SpotifyReadError, fetch_track, my_playlists
 from emuse.ui import state
 from emuse.ui.common import md, secrets
@@ -213,7 +212,7 @@ def _save(emotion: str, draft: Draft, rows: list[dict[str, Any]], path: Path) ->
 
 def track_from_link(link: str, name: str, artists: str, token: Token) -> Track:
     """A song from a Spotify track link: as typed when a name is given, else read from Spotify."""
-    track_id = parse_track_ref(link)
+    track_id = playlist_store.parse_track_ref(link)
     if name.strip():
         return playlist_store.manual_track(track_id, name.strip(), artists.strip())
     try:
