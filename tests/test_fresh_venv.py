@@ -3,7 +3,7 @@
 Slow (a new virtual environment gets the app's requirements, and only those: no pytest,
 no scikit-image, no psutil from the dev list), and the test that catches a module the
 app imports but ``requirements.txt`` doesn't bring in (psutil and scikit-image were).
-The checks themselves are in ``tests/fresh_venv_check.py``, which runs in that venv.
+The checks themselves are in ``tests/support/fresh_venv_check.py``, which runs in that venv.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ def test_requirements_txt_alone_runs_every_page_and_command(tmp_path: Path) -> N
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     clone = tmp_path / "emuse"
-    subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True, timeout=120)
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, timeout=120)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "EMUSE_", "PYTHON"))}
     env["EMUSE_DATA_DIR"] = str(tmp_path / "data")
     python = clone / ".venv" / "bin" / "python"
@@ -42,7 +43,7 @@ def test_requirements_txt_alone_runs_every_page_and_command(tmp_path: Path) -> N
     assert "pytest " not in listed and "scikit-image" not in listed  # really the app's requirements only
 
     checks = subprocess.run(
-        [str(python), str(PROJECT_ROOT / "tests" / "fresh_venv_check.py")],
+        [str(python), str(ROOT / "tests" / "support" / "fresh_venv_check.py")],
         cwd=clone,
         env=env,
         capture_output=True,
@@ -54,7 +55,7 @@ def test_requirements_txt_alone_runs_every_page_and_command(tmp_path: Path) -> N
     assert "ok page pages/train.py" in checks.stdout  # the page that needed psutil
     assert "ok python -m emuse bench generated.avi" in checks.stdout
 
-    hook = PROJECT_ROOT.parent / "shared" / "hooks" / "runtime_imports.py"
+    hook = ROOT.parent / "shared" / "hooks" / "runtime_imports.py"
     if hook.exists():  # the team's own check, where it is installed
         missing = subprocess.run([str(python), str(hook)], cwd=clone, capture_output=True, text=True).stdout
         assert missing.strip() == "", missing

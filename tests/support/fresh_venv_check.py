@@ -1,6 +1,6 @@
 """Run inside a virtual environment that has ``requirements.txt`` and nothing else (no pytest).
 
-Called by ``tests/test_fresh_clone.py``, from the root of a fresh clone: every page in
+Called by ``tests/e2e/test_fresh_venv.py``, from the root of a fresh clone: every page in
 Streamlit's AppTest, ``--help`` of every command, and ``bench`` on a generated video.
 Prints one line per check and exits 1 at the first failure, with what failed. Anything
 the app imports that ``requirements.txt`` doesn't bring in shows up here as a
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path.cwd()
-sys.path.insert(0, str(ROOT))  # run as a script from tests/: the project is the working directory
+sys.path.insert(0, str(ROOT))  # run as a script: the project is the working directory
 
 
 def pages() -> list[str]:

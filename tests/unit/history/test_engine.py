@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import mood
 
 from emuse import cli
 from emuse.history.engine import redact_url
 from emuse.history.store import HistoryError, HistoryStore, open_store
+from tests.support.moods import mood
 
 PASSWORD = "S3cretPW"
 

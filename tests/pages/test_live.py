@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
 from emuse.music import Track
 from emuse.ui import live as live_ui
 from emuse.ui import resources
 from emuse.ui.common import song_html
+from tests.support.paths import ROOT
 
 
 def open_live() -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "Home.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
     assert not at.exception, at.exception
     return at.switch_page("pages/live.py").run()
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from conftest import PROJECT_ROOT
+
+from tests.support.paths import ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emuse", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180
-    )
+    return subprocess.run([sys.executable, "-m", "emuse", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
 
 
 def test_a_folder_run_reports_an_unreadable_file_goes_on_and_exits_1(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from emuse.music import auth, editing, links, store
 from emuse.music import sync as music_sync
 from emuse.music.store import PlaylistError, Track, parse_playlist
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
 
 HEADER = ",".join(store.HEADER)
 GOOD_ID = "4uLU6hMCjMI75M1A2tKUQC"
