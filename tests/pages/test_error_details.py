@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.support.paths import ROOT
@@ -31,3 +33,16 @@ def test_an_uncaught_error_is_redacted_in_the_page_and_logged_in_full(monkeypatc
     assert "redacted" in shown.message
     logged = [r for r in records if r.exc_info and "/srv/emuse/private" in str(r.exc_info[1])]
     assert logged, [r.getMessage() for r in records]
+
+
+def test_a_data_dir_that_is_a_file_is_a_warning_on_the_history_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "data"
+    target.write_text("not a folder")
+    monkeypatch.setenv("EMUSE_DATA_DIR", str(target))
+    monkeypatch.delenv("EMUSE_DATABASE_URL", raising=False)
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
+    at = at.switch_page("pages/history.py").run()
+    assert not at.exception
+    assert any("is a file, not a folder" in w.value for w in at.warning)
