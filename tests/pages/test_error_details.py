@@ -46,3 +46,15 @@ def test_a_data_dir_that_is_a_file_is_a_warning_on_the_history_page(
     at = at.switch_page("pages/history.py").run()
     assert not at.exception
     assert any("is a file, not a folder" in w.value for w in at.warning)
+
+
+def test_a_malformed_database_url_never_shows_its_password_on_the_history_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EMUSE_DATABASE_URL", "postgres//u:S3cretPW@h/x")  # a missing colon
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=120).run()
+    at = at.switch_page("pages/history.py").run()
+    assert not at.exception
+    shown = [w.value for w in at.warning] + [e.value for e in at.error] + [m.value for m in at.markdown]
+    assert any("postgres//u:***@h/x" in text for text in shown), shown
+    assert not any("S3cretPW" in text for text in shown)
