@@ -128,7 +128,10 @@ def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext
         return None
     st.caption(f"Connection: {description}")
 
+    slot_id = _slot_id()
+
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
+        slots.acquire(slot_id)  # frames flowing renew the slot; a vanished tab's slot lapses within its TTL
         image = session.process(frame.to_ndarray(format="bgr24"))
         return av.VideoFrame.from_ndarray(image, format="bgr24")
 

@@ -108,12 +108,13 @@ class LiveSlots:
     """At most ``limit`` live streams per server process; the rest are told the server is busy.
 
     Ten tabs on two cores used to give two streams and eight black boxes with no
-    word. A session holds a slot while it streams and renews it from the page
-    (twice a second); a slot not renewed for ``ttl_s`` is free again, so a tab closed
-    without STOP gives its slot back without anyone's help. Thread-safe; one per process.
+    word. A session holds a slot while it streams and renews it with every frame
+    (and from the page, twice a second); a slot not renewed for ``ttl_s`` is free
+    again, so a tab closed without STOP gives its slot back within 10 s without
+    anyone's help. Thread-safe (the video threads renew); one per process.
     """
 
-    def __init__(self, limit: int, ttl_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, ttl_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
         if limit < 1:
             raise ValueError(f"the live session limit must be 1 or more, not {limit}")
         self.limit = limit
