@@ -4,10 +4,18 @@ import queue
 
 import streamlit as st
 
-from emuse import registry
+from emuse import config, registry
 from emuse.ui import resources, runtime, state
 from emuse.ui.history import mood_recorder, recording_toggle
-from emuse.ui.live import live_video, mood_html, record_still_once, show_still_result, songs_for_mood, strategy_select
+from emuse.ui.live import (
+    live_video,
+    mood_html,
+    record_still_once,
+    renew_live_slot,
+    show_still_result,
+    songs_for_mood,
+    strategy_select,
+)
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
@@ -50,6 +58,7 @@ def mood_panel() -> None:
     if not playing:
         st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
         return
+    renew_live_slot()  # twice a second while streaming: this session keeps its live slot
     try:
         update = live.updates.get_nowait()
         st.session_state[state.LIVE_LAST_UPDATE] = update
@@ -86,7 +95,9 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
             picture = st.camera_input("Take a snapshot")
         else:
             picture = st.file_uploader(
-                "Image or video", type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"]
+                "Image or video",
+                type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"],
+                max_upload_size=config.live_upload_limit_bytes() // 2**20,  # not the 400 MB meant for FER2013
             )
         if picture is not None:
             result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type)

@@ -23,16 +23,26 @@ import csv
 import hashlib
 import io
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from emuse import config
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.music.links import (
+    MAX_FIELD_CHARS,
+    ConflictError,
+    PlaylistError,
+    csv_rows,
+    is_playlist_id,
+    is_spotify_url,
+    is_track_id,
+    parse_playlist_ref,
+    parse_track_ref,  # noqa: F401  (part of this module's interface since before links.py)
+    search_url,
+)
 
 try:  # POSIX; on Windows the version check alone guards against lost updates
     import fcntl
@@ -42,26 +52,6 @@ except ImportError:  # pragma: no cover - not on Linux/macOS
 HEADER: tuple[str, ...] = ("track_id", "name", "artists", "album", "duration_ms", "url", "source", "added_at")
 SOURCES_HEADER: tuple[str, ...] = ("emotion", "playlist")
 MANUAL = "manual"
-
-_ID = r"[0-9A-Za-z]{22}"
-_TRACK_ID_RE = re.compile(rf"^{_ID}$")
-_PLAYLIST_ID_RE = re.compile(r"^[0-9A-Za-z]{1,64}$")
-_TRACK_REF_RE = re.compile(
-    rf"^(?:spotify:track:(?P<uri>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?(?:embed/)?track/"
-    rf"(?P<url>{_ID})(?:[/?#].*)?|(?P<bare>{_ID}))$"
-)
-_PLAYLIST_REF_RE = re.compile(
-    r"^(?:spotify:(?:user:[^:]+:)?playlist:(?P<uri>[0-9A-Za-z]+)|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
-    r"(?:embed/)?playlist/(?P<url>[0-9A-Za-z]+)(?:[/?#].*)?|(?P<bare>[0-9A-Za-z]+))$"
-)
-
-
-class PlaylistError(ValueError):
-    """A playlist or sources file is unreadable or invalid; the message names file, line and fix."""
-
-
-class ConflictError(PlaylistError):
-    """The file changed since it was read; saving would overwrite someone else's rows."""
 
 
 @dataclass(frozen=True)
@@ -79,15 +69,18 @@ class Track:
 
     @property
     def open_url(self) -> str:
-        """Where "open in Spotify" goes: the track page, or a search when there is no ID."""
-        if self.track_id:
+        """Where "open in Spotify" goes: built from a valid track ID, else a Spotify link, else a search.
+
+        Never anything else, whatever the row says: the page puts this in a link.
+        """
+        if is_track_id(self.track_id):
             return f"https://open.spotify.com/track/{self.track_id}"
-        return self.url or search_url(self.name, self.artists)
+        return self.url if is_spotify_url(self.url) else search_url(self.name, self.artists)
 
     @property
     def embed_url(self) -> str | None:
         """The Spotify embed player, only for rows with a real track ID."""
-        return f"https://open.spotify.com/embed/track/{self.track_id}" if self.track_id else None
+        return f"https://open.spotify.com/embed/track/{self.track_id}" if is_track_id(self.track_id) else None
 
     @property
     def key(self) -> str:
@@ -132,38 +125,8 @@ class Source:
     playlist_id: str
 
 
-# --------------------------------------------------------------------------- references
-
-
-def search_url(name: str, artists: str = "") -> str:
-    """A Spotify search link, used instead of ever inventing a track ID."""
-    return "https://open.spotify.com/search/" + quote(f"{name} {artists}".strip(), safe="")
-
-
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def parse_track_ref(text: str) -> str:
-    """Track ID from a Spotify track URL, ``spotify:track:`` URI or bare ID; ``PlaylistError`` otherwise."""
-    match = _TRACK_REF_RE.match(text.strip())
-    if not match:
-        raise PlaylistError(
-            f"{text.strip()!r} is not a Spotify track link; paste one like "
-            "https://open.spotify.com/track/<22 letters and digits> (Share → Copy Song Link)"
-        )
-    return next(v for v in match.groupdict().values() if v)
-
-
-def parse_playlist_ref(text: str) -> str:
-    """Playlist ID from an ID, a ``spotify:playlist:`` URI or an ``open.spotify.com/playlist/...`` URL."""
-    match = _PLAYLIST_REF_RE.match(text.strip())
-    if not match:
-        raise PlaylistError(
-            f"{text.strip()!r} is not a Spotify playlist; use an ID, a spotify:playlist: URI "
-            "or a link like https://open.spotify.com/playlist/<id>"
-        )
-    return next(v for v in match.groupdict().values() if v)
 
 
 # --------------------------------------------------------------------------- paths, lock, atomic write
@@ -220,11 +183,11 @@ def decode(data: bytes, path: Path) -> str:
 
 def parse_playlist(text: str, where: str | Path) -> list[Track]:
     """Parse playlist CSV text strictly; ``where`` is used in messages."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
+    reader = csv_rows(csv.reader(io.StringIO(text, newline="")), where)
+    first = next(reader, None)
+    if first is None:
         return []
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     if header != list(HEADER):
         missing = [h for h in HEADER if h not in header]
         extra = [h for h in header if h not in HEADER]
@@ -239,8 +202,7 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
         raise PlaylistError(f"{where} line 1: header must be {','.join(HEADER)} ({hint})")
     tracks: list[Track] = []
     problems: list[str] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -253,11 +215,25 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     return tracks
 
 
+def check_track(track: Track) -> Track:
+    """``track`` if the reader would accept its row, else ``ValueError`` saying why.
+
+    The same function reads every CSV row, so what is written (by a save, an import or
+    a sync) is exactly what can be read back: a fake server's track ID ``abc``, a
+    duration of -5 or ``true`` or a 200,000-character name never reach a file.
+    """
+    return _track_from_row([track.as_row()[column] for column in HEADER])
+
+
 def _track_from_row(row: Sequence[str]) -> Track:
     if len(row) != len(HEADER):
         raise ValueError(f"expected {len(HEADER)} fields, found {len(row)} (a comma in a name needs quotes)")
-    track_id, name, artists, album, duration, url, source, added_at = (cell.strip() for cell in row)
-    if track_id and not _TRACK_ID_RE.match(track_id):
+    cells = [cell.strip() for cell in row]
+    for column, value in zip(HEADER, cells, strict=True):
+        if len(value) > MAX_FIELD_CHARS[column]:
+            raise ValueError(f"{column} is {len(value)} characters long; at most {MAX_FIELD_CHARS[column]}")
+    track_id, name, artists, album, duration, url, source, added_at = cells
+    if track_id and not is_track_id(track_id):
         raise ValueError(f"track_id {track_id!r} is not a 22-character Spotify ID (leave it empty if unknown)")
     if not name:
         raise ValueError("name is empty")
@@ -266,10 +242,12 @@ def _track_from_row(row: Sequence[str]) -> Track:
         if not duration.isdigit():
             raise ValueError(f"duration_ms {duration!r} is not a whole number of milliseconds")
         duration_ms = int(duration)
-    if source != MANUAL and not (source.startswith("spotify:") and _PLAYLIST_ID_RE.match(source[8:])):
+    if source != MANUAL and not (source.startswith("spotify:") and is_playlist_id(source[8:])):
         raise ValueError(f"source {source!r} must be 'manual' or 'spotify:<playlist id>'")
-    if url and not url.startswith(("https://", "http://")):
-        raise ValueError(f"url {url!r} must start with https://")
+    if url and not is_spotify_url(url):
+        raise ValueError(
+            f"url {url[:80]!r} is not a Spotify link; use https://open.spotify.com/track/<id> or leave it empty"
+        )
     return Track(track_id, name, artists, album, duration_ms, url, source, added_at)
 
 
@@ -279,6 +257,10 @@ def render_playlist(tracks: Sequence[Track]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
     writer.writeheader()
     for track in tracks:
+        try:
+            check_track(track)
+        except ValueError as exc:
+            raise PlaylistError(f"{track.label[:80]!r} can't be saved: {exc}") from None
         writer.writerow(track.as_row())
     return out.getvalue().encode("utf-8")
 
@@ -347,18 +329,17 @@ def manual_track(track_id: str = "", name: str = "", artists: str = "", album: s
 
 def parse_sources(text: str, where: str | Path) -> list[Source]:
     """Parse ``sources.csv`` (``emotion,playlist``); every bad line is reported with its number."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv_rows(csv.reader(io.StringIO(text, newline="")), where)
+    header = [h.strip().lower() for h in next(reader, (0, []))[1]]
     if not header:
         return []
     if header != list(SOURCES_HEADER):
         raise PlaylistError(f"{where} line 1: header must be emotion,playlist (found {','.join(header)})")
     sources: list[Source] = []
     problems = []
-    for row in reader:
+    for line, row in reader:
         if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
-        line = reader.line_num
         if len(row) != 2:
             problems.append(f"{where} line {line}: expected 2 fields (emotion,playlist), found {len(row)}")
             continue

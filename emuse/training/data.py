@@ -37,6 +37,7 @@ import pandas as pd
 
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.training.zip_limits import image_problem, zip_problem
 
 IMAGE_SIZE = 48
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -187,12 +188,14 @@ def _load(path: Path, val_fraction: float, seed: int) -> FerData:
 # --------------------------------------------------------------------------- CSV
 
 
-def check_columns(columns: Iterable[str], source: str) -> None:
+def check_columns(columns: Iterable[str], source: str, quote: bool = True) -> None:
+    """``quote=False`` for files on the server: the message never repeats what a file says."""
     columns = list(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        found = ", ".join(columns) if quote else f"{len(columns)} other columns"
         raise DataError(
-            f"{source}: missing column {', '.join(repr(c) for c in missing)} (found {', '.join(columns)}); "
+            f"{source}: missing column {', '.join(repr(c) for c in missing)} (found {found}); "
             "a FER2013 CSV has the header emotion,pixels,Usage"
         )
 
@@ -309,6 +312,8 @@ def _from_zip(path: Path, val_fraction: float, seed: int) -> FerData:
     except zipfile.BadZipFile as exc:
         raise DataError(f"{path} is not a readable zip file ({exc})") from exc
     with zf:
+        if problem := zip_problem(zf, str(path)):
+            raise DataError(problem)
         names = [n for n in zf.namelist() if not n.endswith("/")]
         csvs = [n for n in names if n.lower().endswith(".csv") and "__MACOSX" not in n]
         if not image_names(names):
@@ -368,6 +373,8 @@ def _from_folders(
 
 
 def _decode(raw: bytes, where: str) -> np.ndarray:
+    if problem := image_problem(raw, where):  # a 30000x30000 PNG is refused from its header, never decoded
+        raise DataError(problem)
     image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise DataError(f"{where} is not a readable image; delete it or replace it")

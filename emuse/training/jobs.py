@@ -11,7 +11,8 @@ to hours. So the page only *starts* a job and *reads* its state:
     ``pid.json``      the process id and start time, to tell a live job from a dead one
     ``cancel``        present when someone asked the job to stop
     ``log.txt``       the job's stdout/stderr (tracebacks for the curious)
-    ``upload/``       an uploaded data file, deleted when the job ends
+    ``upload/``       an uploaded data file, deleted when the job ends (or, after a kill -9,
+                      when the job is next looked at or another one starts)
 
 A refresh therefore reattaches to the running job (:func:`active_job`), a second click
 or tab gets the same job instead of a duplicate (:func:`start_job` holds a lock while
@@ -114,6 +115,8 @@ class Job:
                 finished=_now(),
             )
             write_json(self.path / "status.json", status)
+            # A job killed with SIGKILL never ran its own clean-up: its uploaded data set goes now.
+            shutil.rmtree(self.path / "upload", ignore_errors=True)
         return status
 
     @property
@@ -151,6 +154,28 @@ class Job:
             return process.status() != psutil.STATUS_ZOMBIE
         except psutil.Error:
             return False
+
+
+def remove_leftover_uploads() -> list[Path]:
+    """Delete the uploaded data of every job that is not running; returns the folders removed.
+
+    A job deletes its ``upload/`` when it ends, but a ``kill -9`` (or the machine
+    going down) skips that. Called when a job starts and when the Train page opens,
+    so an upload never outlives its job by more than one visit.
+    """
+    with _lock():  # not while start_job is copying an upload into a job that has no status yet
+        return _remove_leftover_uploads()
+
+
+def _remove_leftover_uploads() -> list[Path]:
+    removed = []
+    for path in sorted(jobs_dir().glob("*/upload")):
+        job = Job(path.parent)
+        if job.active:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def list_jobs() -> list[Job]:
@@ -197,6 +222,7 @@ def start_job(request: dict[str, Any], upload: tuple[str, IO[bytes]] | None = No
         if running is not None:
             return running, False
         _prune()
+        _remove_leftover_uploads()
         job_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         path = jobs_dir() / job_id
         path.mkdir()

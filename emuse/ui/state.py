@@ -15,6 +15,8 @@ LIVE_MOOD = "live_mood"  # the smoothed mood label the songs follow
 MUSIC_STRATEGY = "music_strategy"  # "Match my mood" / "Lift my mood" widget
 RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
 RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
+LIVE_SLOT = "_live_slot"  # this session's id in emuse.vision.live.LiveSlots
+LIVE_CONNECTING_SINCE = "_live_connecting_since"  # time.monotonic() when START began connecting
 
 # Mood history
 HISTORY_SESSION_ID = "history_session_id"
