@@ -35,7 +35,6 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.training.zip_limits import image_problem, zip_problem
 
@@ -118,17 +117,12 @@ def split_key(name: str) -> str:
 # --------------------------------------------------------------------------- entry point
 
 
-def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234, cache_dir: Path | None = None) -> FerData:
+def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234) -> FerData:
     """Load a CSV, an image-folder tree, or a zip holding either; split as described above.
 
-    With ``cache_dir`` a zip or CSV is decoded once: the arrays are kept there as one ``.npz``
-    named by the file's sha256 (and the split settings), so the next run reads 35,887 images in
-    a fraction of a second instead of decoding 35,887 JPEGs. A changed file has another hash.
+    :func:`emuse.training.data_cache.load_cached` keeps the decoded arrays for the next run.
     """
-    path = Path(path).expanduser()
-    if cache_dir is not None and path.is_file():
-        return _cached(path, val_fraction, seed, cache_dir)
-    return _load(path, val_fraction, seed)
+    return _load(Path(path).expanduser(), val_fraction, seed)
 
 
 def file_sha256(path: Path) -> str:
@@ -138,30 +132,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _cached(path: Path, val_fraction: float, seed: int, cache_dir: Path) -> FerData:
-    sha = file_sha256(path)
-    cache = cache_dir / f"fer-{sha[:20]}-v{val_fraction:g}-s{seed}.npz"
-    if cache.exists():
-        try:
-            with np.load(cache, allow_pickle=False) as arrays:
-                splits = {k[2:]: Split(arrays[k], arrays["y_" + k[2:]]) for k in arrays.files if k.startswith("x_")}
-                info = {k: str(arrays[k]) for k in ("source", "layout")}
-                sources = {k[4:]: str(arrays[k]) for k in arrays.files if k.startswith("src_")}
-            return FerData(info["source"], info["layout"], splits, sources, sha)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
-    data = _load(path, val_fraction, seed)
-    data.sha256 = sha
-    arrays: dict[str, object] = {"source": data.source, "layout": data.layout}
-    for name, split in data.splits.items():
-        arrays[f"x_{name}"], arrays[f"y_{name}"] = split.x, split.y
-    arrays.update({f"src_{k}": v for k, v in data.split_sources.items()})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    atomic_write_bytes(cache, buffer.getvalue())
-    return data
 
 
 def _load(path: Path, val_fraction: float, seed: int) -> FerData:

@@ -34,7 +34,8 @@ from emuse import config, registry
 from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
 from emuse.training import architectures
-from emuse.training.data import FerData, load
+from emuse.training.data import FerData
+from emuse.training.data_cache import load_cached
 from emuse.training.dataset import class_weights, make_dataset
 from emuse.training.evaluate import evaluate_arrays, split_name
 
@@ -116,7 +117,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     started = time.monotonic()
 
     listener.phase("loading data")
-    data = load(cfg.data, val_fraction=cfg.val_fraction, seed=cfg.seed, cache_dir=config.data_dir() / "cache")
+    data = load_cached(cfg.data, config.data_dir() / "cache", val_fraction=cfg.val_fraction, seed=cfg.seed)
     train_split, val_split = data.split("train"), data.split("val")
     test_key = "test" if "test" in data.splits else "val"
     test_split = data.splits[test_key]

@@ -12,7 +12,7 @@ import pytest
 
 from emuse import config, registry
 from emuse.training import synthetic
-from emuse.training.data import load
+from emuse.training.data_cache import load_cached
 from emuse.training.train import TrainConfig, TrainListener, train
 
 
@@ -79,16 +79,16 @@ def test_meta_records_data_hash_command_and_machine(fer_zip: Path, tmp_path: Pat
 
 
 def test_the_decoded_arrays_are_cached_by_content(fer_zip: Path, tmp_path: Path) -> None:
-    first = load(fer_zip, cache_dir=tmp_path)
+    first = load_cached(fer_zip, tmp_path)
     cached = sorted(tmp_path.glob("fer-*.npz"))
     assert len(cached) == 1
-    second = load(fer_zip, cache_dir=tmp_path)
+    second = load_cached(fer_zip, tmp_path)
     for name in first.splits:
         assert np.array_equal(first.split(name).x, second.split(name).x)
         assert np.array_equal(first.split(name).y, second.split(name).y)
     assert second.split_sources == first.split_sources and second.sha256 == first.sha256
     cached[0].write_bytes(b"not an npz")  # a damaged cache is rebuilt, never trusted
-    assert np.array_equal(load(fer_zip, cache_dir=tmp_path).split("train").x, first.split("train").x)
+    assert np.array_equal(load_cached(fer_zip, tmp_path).split("train").x, first.split("train").x)
 
 
 def test_trained_models_live_under_the_data_folder_and_only_they_can_be_deleted(
