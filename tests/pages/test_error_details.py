@@ -25,7 +25,8 @@ def test_an_uncaught_error_is_redacted_in_the_page_and_logged_in_full(monkeypatc
     logger = logging.getLogger("streamlit.error_util")
     logger.addHandler(handler)
     try:
-        at = AppTest.from_string("raise RuntimeError('/srv/emuse/private/settings.py exploded')").run()
+        script = "raise RuntimeError('/srv/emuse/private/settings.py exploded')"
+        at = AppTest.from_string(script, default_timeout=60).run()
     finally:
         logger.removeHandler(handler)
     (shown,) = at.exception

@@ -108,7 +108,7 @@ def test_the_live_upload_limit_is_its_own_and_smaller(monkeypatch: pytest.Monkey
 
         show_still_result(None, b"\0" * (2 * 1024 * 1024), "big.mp4", "video/mp4")  # type: ignore[arg-type]
 
-    at = AppTest.from_function(page).run()
+    at = AppTest.from_function(page, default_timeout=60).run()
     assert not at.exception
     assert [e.value for e in at.error] == [
         "big.mp4 is 2 MB; the Live page analyses files up to 1 MB. Use a photo or a shorter, smaller clip."
@@ -134,7 +134,7 @@ def test_the_song_list_uses_no_markdown_for_song_text() -> None:
             [Track("", r"$\huge{HACKED}$ http://evil.example", "Someone", url="https://x/a)![](http://h/p.png)(")]
         )
 
-    at = AppTest.from_function(page).run()
+    at = AppTest.from_function(page, default_timeout=60).run()
     assert not at.exception
     assert not [m.value for m in at.markdown if "HACKED" in m.value]
     shown = [h.proto.body for h in at.get("html")]
