@@ -1,33 +1,31 @@
-"""Face detection with OpenCV's Haar cascade: a downscaled copy, and tracking between full scans.
+"""Face detectors behind one interface: BlazeFace (default) or OpenCV's Haar cascade.
 
-Detection, not the CNN, is the cost to beat. Two measured savings, both keeping the
-cascade's own answers (same scales, same grid) so results do not drift:
+Both answer ``detect_frame(bgr, gray)`` with boxes in the **Haar cascade's framing**
+(BlazeFace's tighter, lower boxes are mapped, see :mod:`emuse.vision.blazeface`), in
+full-frame pixels, largest first, so the emotion model gets the same crop whichever
+detector found the face, and tracking, drawing and the benchmarks compare like with
+like. :func:`make_detector` builds the one the settings ask for and falls back to Haar
+(with a note saying why) where LiteRT or the BlazeFace model is missing.
 
-1. **Downscale.** The cascade's cost grows with the pixel count. A webcam face fills a
-   good part of the frame, so a 320-pixel-wide copy finds the same faces at a fraction
-   of the cost of the full 640x480 frame (this project's 2-core machine: about 70 ms
-   full size, 10-25 ms at 320x240).
-2. **Track, then re-detect nearby.** A face moves a few pixels between frames. Once one
-   is found, :class:`FaceTracker` runs the cascade only in a window around its last
-   box (1.6 times its size) and only at scales within 20% of its last size: about 3 ms
-   of CPU instead of 27 ms for a full scan of the 320x240 copy (single thread, a
-   150-pixel face; measured with ``time.process_time`` because the machine is shared).
-   Every ``full_scan_every`` frames, and whenever a tracked face is lost, it scans the
-   whole frame again, so new faces appear within a fraction of a second and a lost one
-   is looked for everywhere at once.
+Haar stays as the design's detector and the fallback. Its cost grows with the pixel
+count, so it runs on a 320-pixel-wide copy (this project's 2-core machine: about 70 ms
+full size, 10-25 ms at 320x240). Which detector is the default, and why, is measured
+in ``benchmarks/detector_bench.py``.
 
-``full_scan_every=1`` turns tracking off: every frame is a full scan (the reference
-path the benchmark and tests compare against).
+Following faces between full detections is :mod:`emuse.vision.tracking`'s job.
 
-Neither class is shared between threads: OpenCV does not promise that
-``detectMultiScale`` is thread-safe, and a tracker holds one video's state. One per
-video session is cheap (the cascade file is 1 MB).
+A detector is not shared between threads: OpenCV does not promise that
+``detectMultiScale`` is thread-safe and a LiteRT interpreter is documented as not
+thread-safe. One per video session is cheap.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -35,29 +33,63 @@ import numpy as np
 Box = tuple[int, int, int, int]  # x, y, w, h in full-frame pixels
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
+DETECTORS = ("blazeface", "haar")
+BLAZEFACE_MODELS = ("full_range", "short_range")
+#: Environment variable that picks the detector for the app and the CLI (``blazeface`` or ``haar``).
+DETECTOR_ENV = "EMUSE_DETECTOR"
+
+log = logging.getLogger(__name__)
+
+
+def default_detector() -> str:
+    """The detector kind from ``EMUSE_DETECTOR``, else ``blazeface``; a bad value says what is allowed."""
+    value = os.environ.get(DETECTOR_ENV, "").strip().lower()
+    if not value:
+        return "blazeface"
+    if value not in DETECTORS:
+        from emuse.config import ConfigError
+
+        raise ConfigError(f"{DETECTOR_ENV}={value!r} is not a detector; use one of {', '.join(DETECTORS)}")
+    return value
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """Knobs of the cascade and the tracker. Defaults suit a webcam at arm's length."""
+    """Which detector, its knobs, and the tracker's. Defaults suit a webcam at arm's length.
 
+    ``kind`` defaults to ``EMUSE_DETECTOR`` (else ``blazeface``), read when the settings
+    are made.
+    """
+
+    kind: str = field(default_factory=default_detector)
+    blazeface_model: str = "full_range"
+    min_score: float = 0.5  # BlazeFace's score threshold (MediaPipe's)
     work_width: int = 320  # frames wider than this are downscaled before detection
     scale_factor: float = 1.1
     min_neighbors: int = 5
     min_face_fraction: float = 0.08  # smallest face, as a fraction of the frame's shorter side
-    full_scan_every: int = 10  # while faces are tracked, scan the whole frame every N frames (1 = always)
+    full_scan_every: int = 10  # while faces are tracked, detect in the whole frame every N frames (1 = always)
+    full_scan_interval: float = 0.2  # ... and at least this often, in seconds of video time
     track_margin: float = 0.3  # search window around a tracked face: this fraction of its size on each side
-    track_size_change: float = 1.2  # a tracked face may shrink or grow by this factor between frames
+    track_min_similarity: float = 0.6  # a tracked face whose template matches worse than this is lost
 
     def __post_init__(self) -> None:
+        if self.kind not in DETECTORS:
+            raise ValueError(f"detector {self.kind!r} is unknown; use one of {', '.join(DETECTORS)}")
+        if self.blazeface_model not in BLAZEFACE_MODELS:
+            raise ValueError(f"blazeface_model {self.blazeface_model!r}: use one of {', '.join(BLAZEFACE_MODELS)}")
+        if not 0.0 < self.min_score < 1.0:
+            raise ValueError(f"min_score={self.min_score} must be between 0 and 1 (0.5 is the default)")
         if self.work_width < 32:
             raise ValueError(f"work_width={self.work_width} is too small; use 160 or more (320 is the default)")
         if self.scale_factor <= 1.0:
             raise ValueError(f"scale_factor={self.scale_factor} must be above 1.0 (1.1 is the default)")
         if self.full_scan_every < 1:
             raise ValueError(f"full_scan_every={self.full_scan_every} must be 1 (no tracking) or more")
-        if self.track_margin < 0 or self.track_size_change < 1.0:
-            raise ValueError("track_margin must be >= 0 and track_size_change >= 1.0")
+        if self.full_scan_interval <= 0:
+            raise ValueError(f"full_scan_interval={self.full_scan_interval} must be above 0 s (0.2 is the default)")
+        if self.track_margin < 0 or not 0.0 <= self.track_min_similarity <= 1.0:
+            raise ValueError("track_margin must be >= 0 and track_min_similarity between 0 and 1")
 
 
 def iou(a: Box, b: Box) -> float:
@@ -72,8 +104,20 @@ def iou(a: Box, b: Box) -> float:
     return inter / float(aw * ah + bw * bh - inter)
 
 
-class FaceDetector:
-    """Finds frontal faces in a whole frame; returns boxes in the coordinates of the frame given."""
+class Detector(Protocol):
+    """What the tracker and the pipeline need from a face detector."""
+
+    kind: str
+
+    def detect_frame(self, bgr: np.ndarray, gray: np.ndarray) -> list[Box]:
+        """Faces in one frame (BGR and its grayscale), Haar-framed boxes in frame pixels, largest first."""
+        ...
+
+
+class HaarDetector:
+    """Frontal faces by OpenCV's Haar cascade on a downscaled copy; boxes in the frame given."""
+
+    kind = "haar"
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = settings or DetectorSettings()
@@ -110,74 +154,35 @@ class FaceDetector:
         )
         return [(int(x), int(y), int(w), int(h)) for (x, y, w, h) in (found if len(found) else [])]
 
-    def detect_small(self, small: np.ndarray) -> list[Box]:
-        """Faces in a working image, in its pixels, largest first."""
-        return _largest_first(self.scan(small, self.min_side(small)))
-
     def detect(self, gray: np.ndarray) -> list[Box]:
         """Faces in a uint8 grayscale frame, largest first (a full scan, no state)."""
         small, scale = self.downscale(gray)
-        return [to_full(box, scale) for box in self.detect_small(small)]
+        return [to_full(box, scale) for box in largest_first(self.scan(small, self.min_side(small)))]
+
+    def detect_frame(self, bgr: np.ndarray, gray: np.ndarray) -> list[Box]:
+        return self.detect(gray)
 
 
-class FaceTracker:
-    """One video's faces over time: full scans now and then, cheap local re-detection in between."""
+#: The name this class had when it was the only detector.
+FaceDetector = HaarDetector
 
-    def __init__(self, settings: DetectorSettings | None = None) -> None:
-        self.detector = FaceDetector(settings)
-        self.settings = self.detector.settings
-        self._boxes: list[Box] = []  # last frame's faces, in working pixels
-        self._since_full = 0  # frames since the last full scan
-        self._shape: tuple[int, int] | None = None
-        self.last_was_full_scan = False
 
-    def reset(self) -> None:
-        """Forget tracked faces; the next frame gets a full scan."""
-        self._boxes = []
-        self._since_full = 0
-        self._shape = None
+def make_detector(settings: DetectorSettings | None = None) -> tuple[Detector, str]:
+    """The detector ``settings.kind`` asks for, and a note saying why it is Haar instead ("" if not).
 
-    def update(self, gray: np.ndarray) -> list[Box]:
-        """Faces in this frame (full-frame pixels, largest first), using the previous frame's as a hint."""
-        small, scale = self.detector.downscale(gray)
-        if small.shape[:2] != self._shape:  # a new video or a resized stream: old boxes mean nothing
-            self._boxes, self._shape = [], small.shape[:2]
-        boxes: list[Box] | None = None
-        if self._boxes and self._since_full + 1 < self.settings.full_scan_every:
-            boxes = self._follow(small)
-        self.last_was_full_scan = boxes is None
-        if boxes is None:
-            boxes = self.detector.detect_small(small)
-            self._since_full = 0
-        else:
-            self._since_full += 1
-        self._boxes = boxes
-        return [to_full(box, scale) for box in boxes]
+    BlazeFace needs LiteRT and its model files; without them the app still finds faces.
+    """
+    settings = settings or DetectorSettings()
+    if settings.kind == "blazeface":
+        from emuse.vision.blazeface import BlazeFaceUnavailable, HaarFramedBlazeFace
 
-    def _follow(self, small: np.ndarray) -> list[Box] | None:
-        """Re-detect every tracked face near where it was; ``None`` if any is lost (then a full scan)."""
-        height, width = small.shape[:2]
-        floor = self.detector.min_side(small)
-        change = self.settings.track_size_change
-        found: list[Box] = []
-        for x, y, w, h in self._boxes:
-            margin = round(max(w, h) * self.settings.track_margin)
-            x0, y0 = max(0, x - margin), max(0, y - margin)
-            x1, y1 = min(width, x + w + margin), min(height, y + h + margin)
-            window = small[y0:y1, x0:x1]
-            low = max(floor, int(min(w, h) / change))
-            high = min(x1 - x0, y1 - y0, int(max(w, h) * change) + 1)
-            if high < low:
-                return None
-            candidates = [(cx + x0, cy + y0, cw, ch) for cx, cy, cw, ch in self.detector.scan(window, low, high)]
-            if not candidates:
-                return None
-            best = max(candidates, key=lambda c, prev=(x, y, w, h): iou(c, prev))
-            if iou(best, (x, y, w, h)) == 0.0:
-                return None
-            if all(iou(best, other) < 0.5 for other in found):  # two tracks that met on one face count once
-                found.append(best)
-        return _largest_first(found)
+        try:
+            return HaarFramedBlazeFace(settings), ""
+        except BlazeFaceUnavailable as exc:
+            note = f"BlazeFace unavailable, using the Haar cascade: {exc}"
+            log.warning("%s", note)
+            return HaarDetector(settings), note
+    return HaarDetector(settings), ""
 
 
 def to_full(box: Box, scale: float) -> Box:
@@ -186,5 +191,6 @@ def to_full(box: Box, scale: float) -> Box:
     return (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
 
 
-def _largest_first(boxes: Sequence[Box]) -> list[Box]:
+def largest_first(boxes: Sequence[Box]) -> list[Box]:
+    """Largest area first: the main face (the one whose mood is shown) is ``boxes[0]``."""
     return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)

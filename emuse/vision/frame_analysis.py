@@ -18,9 +18,10 @@ import numpy as np
 from emuse.labels import COLORS, EMOTIONS, hex_to_bgr
 from emuse.mood import Mood
 from emuse.vision.classifier import EmotionClassifier
-from emuse.vision.detect import Box, DetectorSettings, FaceTracker
+from emuse.vision.detect import Box, DetectorSettings
 from emuse.vision.frames import to_bgr, to_gray
 from emuse.vision.smoothing import MoodSmoother
+from emuse.vision.tracking import FaceTracker
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class FrameAnalyzer:
                 return FrameAnalysis((), self.smoother.update(None, now))
             gray = to_gray(bgr)
             t1 = time.perf_counter()
-            boxes = self.tracker.update(gray)
+            boxes = self.tracker.update(bgr, gray, now)
             t2 = time.perf_counter()
             crops = self.classifier.crop_faces(gray, boxes)
             t3 = time.perf_counter()

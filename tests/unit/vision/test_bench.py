@@ -18,9 +18,10 @@ import pytest
 
 from emuse.cli import main
 from emuse.vision import bench, synthetic_clip
-from emuse.vision.detect import DetectorSettings, FaceTracker
+from emuse.vision.detect import DetectorSettings
 from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.frames import to_gray
+from emuse.vision.tracking import FaceTracker
 
 FULL_SCANS = DetectorSettings(full_scan_every=1)
 

@@ -64,7 +64,7 @@ def test_grace_hopper_is_not_happy(classifier, grace_hopper_bgr) -> None:
 def test_scaling_is_inside_the_model(classifier, astronaut_bgr) -> None:
     """Feeding [0, 1] or [-1, 1] pixels must not be what the model wants: raw 0..255 is."""
     gray = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2GRAY)
-    (box,) = FrameAnalyzer(classifier).detector.detect(gray)[:1]
+    (box,) = FrameAnalyzer(classifier).detector.detect_frame(astronaut_bgr, gray)[:1]
     faces = classifier.crop_faces(gray, [box])
     raw = classifier.predict_batch(faces)[0]
     assert EMOTIONS[int(np.argmax(raw))] == "happy"
