@@ -107,13 +107,29 @@ def sprites() -> dict[str, Sprite]:
     return out
 
 
-def background() -> np.ndarray:
+def background(width: int = WIDTH, height: int = HEIGHT) -> np.ndarray:
+    """scikit-image's coffee photo, out of focus, filling ``width`` x ``height`` (float32 BGR)."""
     from skimage import data
 
     room = cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR)
-    room = cv2.resize(room, (WIDTH, round(room.shape[0] * WIDTH / room.shape[1])), interpolation=cv2.INTER_AREA)
-    top = (room.shape[0] - HEIGHT) // 2
-    return cv2.GaussianBlur(room[top : top + HEIGHT], (0, 0), 4).astype(np.float32)
+    scale = max(width / room.shape[1], height / room.shape[0])
+    room = cv2.resize(room, (round(room.shape[1] * scale), round(room.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    top, left = (room.shape[0] - height) // 2, (room.shape[1] - width) // 2
+    return cv2.GaussianBlur(room[top : top + height, left : left + width], (0, 0), 4).astype(np.float32)
+
+
+def paste(frame: np.ndarray, sprite: Sprite, pose: Pose) -> tuple[np.ndarray, list[int], float]:
+    """``sprite`` composited into ``frame`` (float32) at ``pose``; its face's truth box and share in frame."""
+    height, width = frame.shape[:2]
+    m = matrix(sprite, pose)
+    layer = cv2.warpAffine(sprite.image, m, (width, height), flags=cv2.INTER_LINEAR)
+    alpha = cv2.warpAffine(sprite.alpha, m, (width, height), flags=cv2.INTER_LINEAR)
+    kernel = motion_kernel(*pose.velocity)
+    if kernel is not None:
+        layer, alpha = cv2.filter2D(layer, -1, kernel), cv2.filter2D(alpha, -1, kernel)
+    frame = frame * (1 - alpha[..., None]) + layer * alpha[..., None]
+    box, inside = truth_box(sprite, m, (width, height))
+    return frame, box, inside
 
 
 def matrix(sprite: Sprite, pose: Pose) -> np.ndarray:
@@ -130,13 +146,13 @@ def matrix(sprite: Sprite, pose: Pose) -> np.ndarray:
     return (move @ scale @ rotate @ squeeze @ mirror @ to_origin)[:2]
 
 
-def truth_box(sprite: Sprite, m: np.ndarray) -> tuple[list[int], float]:
-    """The face box's bounding box in the frame (clipped), and the share of it inside the frame."""
+def truth_box(sprite: Sprite, m: np.ndarray, size: tuple[int, int] = (WIDTH, HEIGHT)) -> tuple[list[int], float]:
+    """The face box's bounding box in a frame of ``size`` (clipped), and the share of it inside the frame."""
     fx, fy, fw, fh = sprite.face
     corners = np.array([[fx, fy, 1], [fx + fw, fy, 1], [fx, fy + fh, 1], [fx + fw, fy + fh, 1]]).T
     pts = m @ corners
     x0, y0, x1, y1 = pts[0].min(), pts[1].min(), pts[0].max(), pts[1].max()
-    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(WIDTH, x1), min(HEIGHT, y1)
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1)
     inside = max(0.0, cx1 - cx0) * max(0.0, cy1 - cy0) / max(1e-6, (x1 - x0) * (y1 - y0))
     return [round(cx0), round(cy0), round(cx1 - cx0), round(cy1 - cy0)], inside
 
@@ -213,15 +229,7 @@ def render(t: float, people: dict[str, Sprite], room: np.ndarray, rng: np.random
     frame = room.copy()
     faces = []
     for name, pose in poses.items():
-        sprite = people[name]
-        m = matrix(sprite, pose)
-        layer = cv2.warpAffine(sprite.image, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
-        alpha = cv2.warpAffine(sprite.alpha, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
-        kernel = motion_kernel(*pose.velocity)
-        if kernel is not None:
-            layer, alpha = cv2.filter2D(layer, -1, kernel), cv2.filter2D(alpha, -1, kernel)
-        frame = frame * (1 - alpha[..., None]) + layer * alpha[..., None]
-        box, inside = truth_box(sprite, m)
+        frame, box, inside = paste(frame, people[name], pose)
         if inside >= 0.6:
             faces.append({"person": name, "box": box})
     if light["side"]:

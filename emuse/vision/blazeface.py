@@ -52,7 +52,6 @@ import numpy as np
 
 from emuse import config
 from emuse.quiet import silenced_stderr
-from emuse.vision.detect import largest_first
 
 if TYPE_CHECKING:
     from emuse.vision.detect import DetectorSettings
@@ -348,13 +347,20 @@ class HaarFramedBlazeFace:
         self.settings = settings
         self.blazeface = BlazeFaceDetector(spec, settings.min_score)
         self.box_map = TO_HAAR_FRAMING[spec.name]
+        #: BlazeFace's score for each box the last :meth:`detect_frame` returned, in the same order.
+        self.last_scores: list[float] = []
 
     def detect_frame(self, bgr: np.ndarray, gray: np.ndarray) -> list[Box]:
         height, width = bgr.shape[:2]
         floor = min(height, width) * self.settings.min_face_fraction
-        boxes = [
-            self.box_map.apply(found.box, width, height)
-            for found in self.blazeface.detect_raw(bgr)
-            if max(found.box[2], found.box[3]) >= floor
-        ]
-        return largest_first(boxes)
+        scored = sorted(
+            (
+                (self.box_map.apply(found.box, width, height), found.score)
+                for found in self.blazeface.detect_raw(bgr)
+                if max(found.box[2], found.box[3]) >= floor
+            ),
+            key=lambda pair: pair[0][2] * pair[0][3],
+            reverse=True,
+        )
+        self.last_scores = [score for _, score in scored]
+        return [box for box, _ in scored]

@@ -72,6 +72,7 @@ class DetectorSettings:
     full_scan_interval: float = 0.2  # ... and at least this often, in seconds of video time
     track_margin: float = 0.3  # search window around a tracked face: this fraction of its size on each side
     track_min_similarity: float = 0.6  # a tracked face whose template matches worse than this is lost
+    track_min_score: float = 0.6  # BlazeFace faces scored below this are not followed, only re-detected
 
     def __post_init__(self) -> None:
         if self.kind not in DETECTORS:
@@ -109,6 +110,9 @@ class Detector(Protocol):
 
     kind: str
 
+    #: A confidence per box of the last ``detect_frame`` (Haar: 1.0 each), same order.
+    last_scores: list[float]
+
     def detect_frame(self, bgr: np.ndarray, gray: np.ndarray) -> list[Box]:
         """Faces in one frame (BGR and its grayscale), Haar-framed boxes in frame pixels, largest first."""
         ...
@@ -123,6 +127,7 @@ class HaarDetector:
         self.settings = settings or DetectorSettings()
         path = cv2.data.haarcascades + CASCADE_FILE
         self._cascade = cv2.CascadeClassifier(path)
+        self.last_scores: list[float] = []
         if self._cascade.empty():
             raise RuntimeError(f"could not load the Haar cascade {path}; reinstall opencv-python-headless<5")
 
@@ -160,7 +165,9 @@ class HaarDetector:
         return [to_full(box, scale) for box in largest_first(self.scan(small, self.min_side(small)))]
 
     def detect_frame(self, bgr: np.ndarray, gray: np.ndarray) -> list[Box]:
-        return self.detect(gray)
+        boxes = self.detect(gray)
+        self.last_scores = [1.0] * len(boxes)  # the cascade has no score: every answer counts as sure
+        return boxes
 
 
 #: The name this class had when it was the only detector.
