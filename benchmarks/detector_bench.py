@@ -73,7 +73,8 @@ import numpy as np  # noqa: E402
 from emuse.quiet import silenced_stderr  # noqa: E402
 from emuse.vision.classifier import EmotionClassifier  # noqa: E402
 from emuse.vision.detect import DetectorSettings, iou  # noqa: E402
-from emuse.vision.pipeline import FrameAnalyzer  # noqa: E402
+from emuse.vision.frame_analysis import FrameAnalyzer  # noqa: E402
+from emuse.vision.tracking import make_detector  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 CLIP = ROOT / "data" / "bench" / "hard_clip.avi"
@@ -297,8 +298,6 @@ def still_images() -> list[tuple[str, np.ndarray, list[list[int]]]]:
 
 
 def still_table(classifier: EmotionClassifier) -> list[dict[str, Any]]:
-    from emuse.vision.detect import make_detector
-
     detectors = {}
     for label, kind, model in (
         ("BlazeFace full", "blazeface", "full_range"),
@@ -362,8 +361,9 @@ def markdown(result: dict[str, Any]) -> str:
         "compare rows with each other, not with other runs. "
         f"Clip: `{clip['name']}` from benchmarks/make_clip.py (the hardest we have), {clip['frames']} frames "
         f"{clip['size'][0]}x{clip['size'][1]} at {clip['fps']} fps, {clip['faces']} visible faces in all; "
-        f"{result['summary']['rounds']} interleaved rounds, {result['summary']['warmup_frames']} warm-up frames per contestant and round "
-        f"not timed, decoding not timed. Emotion model {result['model']} ({result['backend']}).",
+        f"{result['summary']['rounds']} interleaved rounds, {result['summary']['warmup_frames']} warm-up frames "
+        "per contestant and round not timed, decoding not timed. "
+        f"Emotion model {result['model']} ({result['backend']}).",
         "",
         "| pipeline | median ms | p95 ms | mean ms | median / fer | mean / fer | recall | false/frame | faces/frame "
         "| same as its unoptimized path |",

@@ -45,16 +45,19 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 
 from emuse import config
 from emuse.quiet import silenced_stderr
+from emuse.vision.detect import DetectorSettings
 
-if TYPE_CHECKING:
-    from emuse.vision.detect import DetectorSettings
+try:  # LiteRT: optional (no wheel for Intel macOS); without it the tracker falls back to Haar
+    from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
+except ImportError:  # pragma: no cover - depends on the platform
+    LiteRTInterpreter = None
 
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels, as emuse.vision.detect.Box
 
@@ -229,13 +232,11 @@ def _model_bytes(spec: BlazeFaceSpec) -> bytes:
 
 
 def _interpreter_class() -> Any:
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
+    if LiteRTInterpreter is None:
         raise BlazeFaceUnavailable(
             "BlazeFace needs LiteRT: pip install ai-edge-litert (see requirements.txt); using the Haar cascade"
-        ) from None
-    return Interpreter
+        )
+    return LiteRTInterpreter
 
 
 class BlazeFaceDetector:

@@ -4,8 +4,9 @@ Both answer ``detect_frame(bgr, gray)`` with boxes in the **Haar cascade's frami
 (BlazeFace's tighter, lower boxes are mapped, see :mod:`emuse.vision.blazeface`), in
 full-frame pixels, largest first, so the emotion model gets the same crop whichever
 detector found the face, and tracking, drawing and the benchmarks compare like with
-like. :func:`make_detector` builds the one the settings ask for and falls back to Haar
-(with a note saying why) where LiteRT or the BlazeFace model is missing.
+like. :func:`emuse.vision.tracking.make_detector` builds the one the settings ask for
+and falls back to Haar (with a note saying why) where LiteRT or the BlazeFace model is
+missing.
 
 Haar stays as the design's detector and the fallback. Its cost grows with the pixel
 count, so it runs on a 320-pixel-wide copy (this project's 2-core machine: about 70 ms
@@ -21,7 +22,6 @@ thread-safe. One per video session is cheap.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +29,8 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+
+from emuse.config import ConfigError
 
 Box = tuple[int, int, int, int]  # x, y, w, h in full-frame pixels
 
@@ -38,8 +40,6 @@ BLAZEFACE_MODELS = ("full_range", "short_range")
 #: Environment variable that picks the detector for the app and the CLI (``blazeface`` or ``haar``).
 DETECTOR_ENV = "EMUSE_DETECTOR"
 
-log = logging.getLogger(__name__)
-
 
 def default_detector() -> str:
     """The detector kind from ``EMUSE_DETECTOR``, else ``blazeface``; a bad value says what is allowed."""
@@ -47,8 +47,6 @@ def default_detector() -> str:
     if not value:
         return "blazeface"
     if value not in DETECTORS:
-        from emuse.config import ConfigError
-
         raise ConfigError(f"{DETECTOR_ENV}={value!r} is not a detector; use one of {', '.join(DETECTORS)}")
     return value
 
@@ -172,24 +170,6 @@ class HaarDetector:
 
 #: The name this class had when it was the only detector.
 FaceDetector = HaarDetector
-
-
-def make_detector(settings: DetectorSettings | None = None) -> tuple[Detector, str]:
-    """The detector ``settings.kind`` asks for, and a note saying why it is Haar instead ("" if not).
-
-    BlazeFace needs LiteRT and its model files; without them the app still finds faces.
-    """
-    settings = settings or DetectorSettings()
-    if settings.kind == "blazeface":
-        from emuse.vision.blazeface import BlazeFaceUnavailable, HaarFramedBlazeFace
-
-        try:
-            return HaarFramedBlazeFace(settings), ""
-        except BlazeFaceUnavailable as exc:
-            note = f"BlazeFace unavailable, using the Haar cascade: {exc}"
-            log.warning("%s", note)
-            return HaarDetector(settings), note
-    return HaarDetector(settings), ""
 
 
 def to_full(box: Box, scale: float) -> Box:

@@ -37,16 +37,36 @@ are counted at 30 a second. One tracker holds one video's state: one per session
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from emuse.vision.detect import Box, Detector, DetectorSettings, largest_first, make_detector
+from emuse.vision.blazeface import BlazeFaceUnavailable, HaarFramedBlazeFace
+from emuse.vision.detect import Box, Detector, DetectorSettings, HaarDetector, largest_first
+
+log = logging.getLogger(__name__)
 
 #: Width of the face templates, pixels: big enough to tell a face from a wall, small enough to be free.
 TEMPLATE_WIDTH = 24
 ASSUMED_FPS = 30.0
+
+
+def make_detector(settings: DetectorSettings | None = None) -> tuple[Detector, str]:
+    """The detector ``settings.kind`` asks for, and a note saying why it is Haar instead ("" if not).
+
+    BlazeFace needs LiteRT and its model files; without them the app still finds faces.
+    """
+    settings = settings or DetectorSettings()
+    if settings.kind == "blazeface":
+        try:
+            return HaarFramedBlazeFace(settings), ""
+        except BlazeFaceUnavailable as exc:
+            note = f"BlazeFace unavailable, using the Haar cascade: {exc}"
+            log.warning("%s", note)
+            return HaarDetector(settings), note
+    return HaarDetector(settings), ""
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-import browser_support as bs
 import pytest
+
+from tests.support import browser as bs
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +38,11 @@ def project_copy(tmp_path: Path) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=bs.PROJECT_ROOT, check=True, capture_output=True, timeout=60
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True, timeout=60
     ).stdout.split(b"\0")
     root = tmp_path / "emuse"
     for name in filter(None, (f.decode() for f in files)):
-        source = bs.PROJECT_ROOT / name
+        source = ROOT / name
         if source.is_file():
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
