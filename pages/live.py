@@ -8,6 +8,7 @@ from emuse import config, registry
 from emuse.ui import resources, runtime, state
 from emuse.ui.history import mood_recorder, recording_toggle
 from emuse.ui.live import (
+    detector_select,
     live_video,
     mood_html,
     record_still_once,
@@ -27,6 +28,7 @@ if not models:
     st.stop()
 with st.sidebar:
     model_name = st.selectbox("Emotion model", models, help="Registered models; the first is the default.")
+    detector = detector_select()
     strategy = strategy_select()
     recording_toggle()
 
@@ -38,8 +40,10 @@ except registry.ModelError as exc:
 
 # One LiveSession per browser session; the video thread gets it through the callback, never via session_state.
 live: LiveSession | None = st.session_state.get(state.LIVE_SESSION)
-if live is None or live.model_name != model_name:
-    live = st.session_state[state.LIVE_SESSION] = LiveSession(classifier)
+if live is None or live.model_name != model_name or live.detector_asked != detector.kind:
+    live = st.session_state[state.LIVE_SESSION] = LiveSession(classifier, detector_settings=detector)
+if live.detector_note:
+    st.sidebar.caption(live.detector_note)
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
@@ -71,7 +75,7 @@ def mood_panel() -> None:
     st.markdown(mood_html(update.mood), unsafe_allow_html=True)
     st.caption(
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
-        f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
+        f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name} · {live.detector}"
     )
     recorder = mood_recorder("live")
     if recorder is not None:
@@ -100,7 +104,7 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
                 max_upload_size=config.live_upload_limit_bytes() // 2**20,  # not the 400 MB meant for FER2013
             )
         if picture is not None:
-            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type)
+            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type, detector)
             if result is not None and result.mood is not None:
                 record_still_once(result.mood, source, picture.getvalue())
                 song_mood, song_source = result.mood.label, source

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL
+from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, CliError
 from emuse.cli.history import cli_recorder, report_recording
+from emuse.config import ConfigError
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.detect import DETECTORS, DetectorSettings, default_detector
 from emuse.vision.frame_analysis import FrameAnalyzer
 from emuse.vision.media import MediaError, iter_media
 
@@ -24,11 +26,21 @@ def register(subparsers: Any) -> None:
     )
     analyze.add_argument("--max-frames", type=int, default=None, help="stop each video after N frames")
     analyze.add_argument("--record", action="store_true", help="save the smoothed moods to the mood history")
+    analyze.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        default=None,
+        help="face detector (default: EMUSE_DETECTOR, else blazeface; haar where LiteRT is missing)",
+    )
     analyze.set_defaults(handler=cmd_analyze)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when some files of a folder could not be read (each is reported; the rest are analysed)."""
+    try:
+        settings = DetectorSettings(kind=args.detector or default_detector())
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
     # Open the history first: a locked database stops us before the slow part.
     recorder = cli_recorder() if args.record else None
     classifier = EmotionClassifier(args.model)
@@ -42,7 +54,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     for frame in iter_media(args.path, args.max_frames, on_error=report):
         if frame.source != current_source:  # a new file starts a new smoothed mood
-            analyzer, current_source = FrameAnalyzer(classifier), frame.source
+            analyzer, current_source = FrameAnalyzer(classifier, settings), frame.source
             if recorder is not None:
                 recorder.reset()
         assert analyzer is not None

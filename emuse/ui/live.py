@@ -35,6 +35,7 @@ from emuse.ui.common import secrets, song_html, webrtc_available
 from emuse.ui.history import mood_recorder
 from emuse.vision import uploads
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.detect import DETECTORS, DetectorSettings, default_detector
 from emuse.vision.live import LiveSession, LiveSlots
 from emuse.vision.media import MediaError
 
@@ -190,7 +191,7 @@ def mood_html(mood: Mood | None) -> str:
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def analyze_still(
-    digest: str, model: str, name: str, video: bool, _classifier: EmotionClassifier, _data: bytes
+    digest: str, model: str, detector: str, name: str, video: bool, _classifier: EmotionClassifier, _data: bytes
 ) -> uploads.StillResult:
     """An upload's analysis, cached by its content hash and the model (not the bytes themselves).
 
@@ -198,13 +199,14 @@ def analyze_still(
     took 17-25 s to decode and analyse each time. The same bytes with the same model
     give the same result, so it is computed once (a :class:`MediaError` is not cached).
     """
+    settings = DetectorSettings(kind=detector)
     if video:
-        return uploads.analyze_video(_classifier, _data, name)
-    return uploads.analyze_image(_classifier, _data, name)
+        return uploads.analyze_video(_classifier, _data, name, settings)
+    return uploads.analyze_image(_classifier, _data, name, settings)
 
 
 def show_still_result(
-    classifier: EmotionClassifier, data: bytes, name: str, mime: str | None
+    classifier: EmotionClassifier, data: bytes, name: str, mime: str | None, detector: DetectorSettings | None = None
 ) -> uploads.StillResult | None:
     """Run a snapshot or upload through the pipeline, show the annotated picture and mood, return the result."""
     limit = config.live_upload_limit_bytes()
@@ -217,7 +219,9 @@ def show_still_result(
     try:
         with st.spinner("Analysing…"):
             digest = hashlib.sha256(data).hexdigest()
-            result = analyze_still(digest, classifier.name, name, uploads.is_video(name, mime), classifier, data)
+            kind = (detector or DetectorSettings()).kind
+            video = uploads.is_video(name, mime)
+            result = analyze_still(digest, classifier.name, kind, name, video, classifier, data)
     except MediaError as exc:
         st.error(f"{exc}")
         return None
@@ -244,6 +248,28 @@ def record_still_once(mood: Mood | None, source: str, data: bytes) -> None:
     recorder.reset()  # a new picture is a new observation, not a heartbeat of the last one
     if recorder.observe(mood):  # not written (recording off, database busy): try again on a later rerun
         seen.add(digest)
+
+
+DETECTOR_LABELS = {"blazeface": "BlazeFace", "haar": "Haar cascade"}
+
+
+def detector_select(key: str = state.LIVE_DETECTOR) -> DetectorSettings:
+    """The face detector for the live video, snapshots and uploads; defaults to ``EMUSE_DETECTOR``."""
+    try:
+        default = default_detector()
+    except config.ConfigError as exc:
+        st.error(f"{exc}. Using BlazeFace.")
+        default = "blazeface"
+    kind = st.segmented_control(
+        "Face detector",
+        list(DETECTORS),
+        format_func=DETECTOR_LABELS.get,
+        default=default,
+        key=key,
+        help="BlazeFace also finds turned, small and partly hidden faces, at a lower cost; the Haar cascade "
+        "is the classic frontal-face detector. Both frame the face the same way for the emotion model.",
+    )
+    return DetectorSettings(kind=kind or default)
 
 
 def strategy_select(key: str = state.MUSIC_STRATEGY) -> str:

@@ -13,6 +13,7 @@ LIVE_SESSION = "live_session"  # emuse.vision.live.LiveSession of this browser s
 LIVE_LAST_UPDATE = "live_last_update"  # the newest LiveUpdate the mood panel showed
 LIVE_MOOD = "live_mood"  # the smoothed mood label the songs follow
 MUSIC_STRATEGY = "music_strategy"  # "Match my mood" / "Lift my mood" widget
+LIVE_DETECTOR = "live_detector"  # face detector widget: "blazeface" or "haar"
 RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
 RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
 LIVE_SLOT = "_live_slot"  # this session's id in emuse.vision.live.LiveSlots

@@ -29,6 +29,7 @@ import numpy as np
 
 from emuse.mood import Mood
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.detect import DetectorSettings
 from emuse.vision.frame_analysis import FrameAnalyzer, draw
 
 
@@ -47,8 +48,10 @@ class LiveUpdate:
 class LiveSession:
     """Per-browser-session analysis state; the classifier inside is shared by all sessions."""
 
-    def __init__(self, classifier: EmotionClassifier, window: int = 60) -> None:
-        self.analyzer = FrameAnalyzer(classifier)
+    def __init__(
+        self, classifier: EmotionClassifier, window: int = 60, detector_settings: DetectorSettings | None = None
+    ) -> None:
+        self.analyzer = FrameAnalyzer(classifier, detector_settings)
         self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=1)
         self._lock = threading.Lock()  # guards the counters against overlapping callbacks
         self._frames = 0
@@ -58,6 +61,21 @@ class LiveSession:
     @property
     def model_name(self) -> str:
         return self.analyzer.classifier.name
+
+    @property
+    def detector_asked(self) -> str:
+        """The detector kind this session was made for (what the page's choice was)."""
+        return self.analyzer.tracker.settings.kind
+
+    @property
+    def detector(self) -> str:
+        """The detector answering: the one asked for, or ``"haar"`` where BlazeFace can't run."""
+        return self.analyzer.tracker.kind
+
+    @property
+    def detector_note(self) -> str:
+        """Why :attr:`detector` is not :attr:`detector_asked` ("" when it is)."""
+        return self.analyzer.tracker.note
 
     def process(self, bgr: np.ndarray) -> np.ndarray:
         """Analyse one frame, draw on it, publish a :class:`LiveUpdate`; returns the annotated frame."""

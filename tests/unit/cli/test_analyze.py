@@ -80,3 +80,21 @@ def test_bad_usage_exits_2() -> None:
     result = run_cli("analyze")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_detector_choice_finds_the_turned_face_only_with_blazeface(tmp_path: Path, astronaut_bgr) -> None:
+    """scikit-image's camera man turns his face behind his camera: BlazeFace finds it, the Haar cascade doesn't."""
+    from skimage import data
+
+    cv2.imwrite(str(tmp_path / "camera_man.png"), data.camera())
+    cv2.imwrite(str(tmp_path / "astronaut.png"), astronaut_bgr)
+    found = {}
+    for detector in ("blazeface", "haar"):
+        result = run_cli("analyze", str(tmp_path), "--json", "--detector", detector)
+        assert result.returncode == 0, result.stderr
+        found[detector] = {Path(r["source"]).name: r["faces"] for r in map(json.loads, result.stdout.splitlines())}
+    assert [f["emotion"] for f in found["blazeface"]["astronaut.png"]] == ["happy"]
+    assert [f["emotion"] for f in found["haar"]["astronaut.png"]] == ["happy"]
+    assert len(found["blazeface"]["camera_man.png"]) == 1 and found["haar"]["camera_man.png"] == []
+    bad = run_cli("analyze", str(tmp_path), "--detector", "yolo")
+    assert bad.returncode == 2 and "invalid choice: 'yolo'" in bad.stderr

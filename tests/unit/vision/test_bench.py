@@ -145,13 +145,15 @@ def test_bench_cli_prints_one_json_object(models_dir: Path, clip_file: Path, cap
     assert all(value >= 0 for value in report["stages"].values())
     assert report["warmup_frames"] == 3 and report["frame_size"] == [640, 480]
     assert report["backend"] == "tflite" and report["model"] == "fer2013_mini_xception"
+    assert report["detector"] == "blazeface" and report["detector_note"] == ""
 
 
 def test_bench_cli_text_output_and_unoptimized_mode(models_dir: Path, clip_file: Path, capsys) -> None:
     args = ["bench", str(clip_file), "--frames", "6", "--warmup", "0", "--full-scan-every", "1", "--backend", "keras"]
-    assert main(args) == 0
+    assert main([*args, "--detector", "haar"]) == 0
     out = capsys.readouterr().out
-    assert "6 frames 640x480" in out and "(keras)" in out and "full scans: 6 of 6" in out
+    assert "6 frames 640x480" in out and "(keras)" in out and "full detections: 6 of 6" in out
+    assert "detector haar" in out
 
 
 @pytest.mark.parametrize(
