@@ -19,4 +19,4 @@ pages = [
     st.Page("pages/train.py", title="Train & Evaluate", icon="🧠", url_path="train"),
     st.Page("pages/playlists.py", title="Playlists", icon="🎵", url_path="playlists"),
 ]
-st.navigation(pages).run()
+runtime.run_navigation(pages)

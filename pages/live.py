@@ -16,6 +16,7 @@ from emuse.ui.live import (
     show_still_result,
     songs_for_mood,
     strategy_select,
+    watch_stream,
 )
 from emuse.vision.live import LiveSession
 
@@ -51,14 +52,19 @@ with video_col:
     if ctx is None:
         st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
 playing = bool(ctx and ctx.state.playing)
-if not playing:
+reconnecting = bool(st.session_state.get(state.LIVE_RECONNECTING))
+if not playing and not reconnecting:
     live.reset()
     st.session_state.pop(state.LIVE_LAST_UPDATE, None)
 
 
-@st.fragment(run_every=0.5 if playing else None)
+@st.fragment(run_every=0.5 if playing or reconnecting else None)
 def mood_panel() -> None:
     """Re-run on its own twice a second while streaming: only this panel refreshes, not the page."""
+    watch_stream(live, playing)
+    if reconnecting and not playing:
+        st.caption("Reconnecting the video…")
+        return
     if not playing:
         st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
         return

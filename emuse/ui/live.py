@@ -3,6 +3,23 @@
 The video callback closes over a :class:`emuse.vision.live.LiveSession`, never over
 ``st.session_state``: it runs on streamlit-webrtc's worker thread, where Streamlit's
 session state must not be touched.
+
+**Stalled streams.** In the browser benchmark a session sometimes got its first frame
+and then none (0 fps, no message) while two others streamed. The cause found in
+streamlit-webrtc 0.79: each run it compares the session's ``script_run_count`` with
+the count when the component was last rendered, and if more than one complete run
+went by it assumes the person left the page and came back, and stops the stream.
+That count is incremented on the server's event loop when a run's "finished"
+message is *sent*, not when the run ends; under load the loop lags the script
+thread, two quick reruns (the SDP answer, a new mood) read the same count, and the
+next run sees a jump of two: the worker is stopped while the browser still shows a
+playing (now frozen) video. :func:`keep_stream_across_reruns` skips that check when
+the last complete run was the Live page itself, which is the only case where the
+jump cannot mean the person came back. Anything else that stalls a stream is caught
+by :func:`watch_stream`: no frame :data:`~emuse.vision.live.FIRST_FRAME_TIMEOUT_S`
+after START or :data:`~emuse.vision.live.FRAME_GAP_TIMEOUT_S` after the last one
+-> reconnect with a fresh component that starts by itself, up to
+:data:`MAX_RECONNECTS` times, then say so.
 """
 
 from __future__ import annotations
@@ -102,7 +119,29 @@ def renew_live_slot() -> bool:
     return resources.current_live_slots().acquire(_slot_id())
 
 
-def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext | None:
+MAX_RECONNECTS = 3
+
+
+def stream_key() -> str:
+    """The webcam component's key: a reconnect gives the next generation a fresh component."""
+    generation = st.session_state.get(state.LIVE_STREAM_GENERATION, 0)
+    return "live" if generation == 0 else f"live-{generation}"
+
+
+def keep_stream_across_reruns(context: Any, last_completed_page: str | None) -> bool:
+    """Stop streamlit-webrtc from taking two quick reruns of this page for a return to it (see above).
+
+    Returns whether the check was skipped. Touches ``_last_rendered_run_count``, a
+    private attribute of streamlit-webrtc 0.79 (pinned in requirements.txt;
+    tests/unit/ui/test_live.py fails if it disappears).
+    """
+    if context is None or last_completed_page != "live" or not hasattr(context, "_last_rendered_run_count"):
+        return False
+    context._last_rendered_run_count = None
+    return True
+
+
+def live_video(session: LiveSession, key: str | None = None) -> WebRtcStreamerContext | None:
     """The webcam component, wired to ``session.process``; ``None`` where WebRTC can't run (AppTest).
 
     Frames the server can't keep up with are dropped, not queued: see
@@ -110,6 +149,7 @@ def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext
     live slot is taken (``EMUSE_MAX_LIVE_SESSIONS``) the component isn't shown at all:
     the visitor is told the server is busy instead of getting a black box.
     """
+    key = key or stream_key()
     try:
         slots = resources.current_live_slots()
         plan = config.ice_plan(secrets())
@@ -136,6 +176,8 @@ def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext
         image = session.process(frame.to_ndarray(format="bgr24"))
         return av.VideoFrame.from_ndarray(image, format="bgr24")
 
+    keep_stream_across_reruns(st.session_state.get(key), st.session_state.get(state.LAST_COMPLETED_PAGE))
+    reconnecting = bool(st.session_state.get(state.LIVE_RECONNECTING))
     ctx = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
@@ -143,8 +185,13 @@ def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=on_frame,
         async_processing=True,
+        # Only while reconnecting: the new component starts by itself (the person pressed START already).
+        # Left on, it would restart the stream whenever the person presses STOP.
+        desired_playing_state=True if reconnecting else None,
     )
     _track_connection(ctx, slots)
+    if reconnecting and ctx.state.playing:
+        st.session_state.pop(state.LIVE_RECONNECTING, None)
     return ctx
 
 
@@ -169,6 +216,38 @@ def _connection_watch(since: float) -> None:
     hint = connection_hint(since, time.monotonic(), playing=False)
     if hint:
         st.warning(hint, icon="📡")
+
+
+def watch_stream(session: LiveSession, playing: bool) -> None:
+    """Called on every refresh of the mood panel: reconnect a stalled stream, or say it stalled.
+
+    Keeps the time the stream started playing; forgets it, and the reconnect count,
+    when the person stops the stream.
+    """
+    if not playing:
+        st.session_state.pop(state.LIVE_PLAYING_SINCE, None)
+        if not st.session_state.get(state.LIVE_RECONNECTING):
+            st.session_state.pop(state.LIVE_RECONNECTS, None)
+        return
+    now = time.monotonic()
+    since = st.session_state.setdefault(state.LIVE_PLAYING_SINCE, now)
+    stalled = session.stalled_for(since, now)
+    if stalled is None:
+        return
+    attempts = st.session_state.get(state.LIVE_RECONNECTS, 0)
+    if attempts >= MAX_RECONNECTS:
+        st.warning(
+            f"No video has reached the server for {stalled:.0f} s, and reconnecting {attempts} times did not "
+            "help. The server may be overloaded: press **STOP**, wait a moment, then **START**."
+        )
+        return
+    st.warning(f"No video has reached the server for {stalled:.0f} s: reconnecting…")
+    st.session_state.pop(stream_key(), None)  # the old component and its stream are dropped with its iframe
+    st.session_state[state.LIVE_STREAM_GENERATION] = st.session_state.get(state.LIVE_STREAM_GENERATION, 0) + 1
+    st.session_state[state.LIVE_RECONNECTS] = attempts + 1
+    st.session_state[state.LIVE_RECONNECTING] = True
+    st.session_state.pop(state.LIVE_PLAYING_SINCE, None)
+    st.rerun(scope="app")
 
 
 def mood_html(mood: Mood | None) -> str:

@@ -34,6 +34,7 @@ from aiortc.rtcrtpreceiver import RemoteStreamTrack  # also loads pylibsrtp: see
 from streamlit.runtime.pages_manager import PagesManager
 
 from emuse import quiet  # noqa: F401  (library log levels, set before OpenCV or TensorFlow load)
+from emuse.ui import state
 
 _lock = threading.Lock()
 _applied = False
@@ -50,6 +51,17 @@ def apply() -> None:
         drop_stale_frames()
         PagesManager.uses_pages_directory = False  # Home.py runs st.navigation right after this
         _applied = True
+
+
+def run_navigation(pages: list[Any]) -> None:
+    """Run the chosen page and remember which page a complete run showed (see :mod:`emuse.ui.live`).
+
+    Only a run that completes gets here: a run interrupted by a rerun raises through
+    ``page.run()``, so this records what the person really saw last.
+    """
+    page = st.navigation(pages)
+    page.run()
+    st.session_state[state.LAST_COMPLETED_PAGE] = page.url_path
 
 
 def enter_through_home() -> None:

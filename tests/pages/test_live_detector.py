@@ -41,3 +41,11 @@ def test_the_environment_sets_the_default_and_a_bad_value_says_what_to_use(monke
     assert not at.exception, at.exception
     assert any("EMUSE_DETECTOR='yolo'" in error.value and "blazeface, haar" in error.value for error in at.error)
     assert detector_widget(at).value == "blazeface"
+
+
+def test_a_complete_run_records_the_page_it_showed() -> None:
+    """What the stall guard in emuse/ui/live.py relies on to tell a rerun from a return to the page."""
+    at = open_live()
+    assert at.session_state[state.LAST_COMPLETED_PAGE] == "live"
+    at.switch_page("pages/history.py").run()
+    assert at.session_state[state.LAST_COMPLETED_PAGE] == "history"

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from emuse.vision.live import LiveSession
+from emuse.vision.live import FIRST_FRAME_TIMEOUT_S, FRAME_GAP_TIMEOUT_S, LiveSession
 
 
 def test_page_sees_only_the_newest_update_and_the_video_thread_never_blocks(classifier, webcam_frame) -> None:
@@ -54,3 +54,21 @@ def test_reset_on_stop_forgets_counters_and_mood(classifier, webcam_frame) -> No
     live.process(np.zeros((480, 640, 3), np.uint8))
     update = live.updates.get_nowait()
     assert update.frames == 1 and update.mood is None
+
+
+def test_a_stream_that_stops_sending_frames_is_reported_as_stalled(classifier, webcam_frame) -> None:
+    """Video time only: the caller's clock, never the wall clock."""
+    live = LiveSession(classifier)
+    start = 1000.0
+    assert live.stalled_for(start, start + 5.0) is None  # connecting: the first frame may take seconds
+    assert live.stalled_for(start, start + FIRST_FRAME_TIMEOUT_S) == FIRST_FRAME_TIMEOUT_S  # it never came
+    for i in range(10):
+        live.process(webcam_frame, now=start + 2.0 + i / 30)
+    last = start + 2.0 + 9 / 30
+    assert live.stalled_for(start, last + 1.0) is None  # flowing; a second's hiccup is not a stall
+    assert live.stalled_for(start, last + FRAME_GAP_TIMEOUT_S) == pytest.approx(FRAME_GAP_TIMEOUT_S)
+    # A new stream (a reconnect) starts its own count: old frames do not make it look alive.
+    assert live.stalled_for(last + 10, last + 12) is None
+    assert live.stalled_for(last + 10, last + 10 + FIRST_FRAME_TIMEOUT_S) == FIRST_FRAME_TIMEOUT_S
+    live.reset()
+    assert live.stalled_for(start, start + 1) is None
