@@ -42,6 +42,7 @@ from streamlit_webrtc import (
     get_twilio_ice_servers,
     webrtc_streamer,
 )
+from streamlit_webrtc.session_info import get_script_run_count, get_this_session_info
 
 from emuse import config
 from emuse.labels import COLORS, EMOJI, EMOTIONS
@@ -137,6 +138,11 @@ def keep_stream_across_reruns(context: Any, last_completed_page: str | None) -> 
     """
     if context is None or last_completed_page != "live" or not hasattr(context, "_last_rendered_run_count"):
         return False
+    last = context._last_rendered_run_count
+    info = get_this_session_info()
+    now = get_script_run_count(info) if info is not None else None
+    if last is not None and now is not None and now > last + 1:
+        log.warning("kept the live stream: run count %d -> %d between two runs of the Live page", last, now)
     context._last_rendered_run_count = None
     return True
 
