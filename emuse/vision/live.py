@@ -32,8 +32,8 @@ from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings
 from emuse.vision.frame_analysis import FrameAnalyzer, draw
 
-#: START to the first analysed frame: measured 1.4 to 5.3 s with three sessions on 2 loaded cores.
-FIRST_FRAME_TIMEOUT_S = 8.0
+#: START to the first analysed frame: 1.4 to 5.6 s with three sessions, 8.3 s once with one (2 cores, load 10-15).
+FIRST_FRAME_TIMEOUT_S = 15.0
 #: Once frames flowed, a gap this long means the stream stalled (a 30 fps camera sends 90 frames in it).
 FRAME_GAP_TIMEOUT_S = 3.0
 
