@@ -16,8 +16,8 @@ from emuse.ui.live import (
     show_still_result,
     songs_for_mood,
     strategy_select,
-    watch_stream,
 )
+from emuse.ui.live_stream import watch_stream
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py

@@ -86,7 +86,7 @@ def test_a_start_that_does_not_connect_is_explained_after_the_timeout() -> None:
 def test_an_upload_is_analysed_once_per_content_and_model(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def analyse(classifier: object, data: bytes, name: str) -> str:
+    def analyse(classifier: object, data: bytes, name: str, detector: object = None) -> str:
         calls.append(name)
         return f"result of {name}"
 
@@ -94,10 +94,12 @@ def test_an_upload_is_analysed_once_per_content_and_model(monkeypatch: pytest.Mo
     live_ui.analyze_still.clear()
     data = b"the same picture bytes"
     for _ in range(3):  # three reruns: "Other songs", a strategy change, another click
-        assert live_ui.analyze_still("d1", "model-a", "a.jpg", False, object(), data) == "result of a.jpg"
+        assert live_ui.analyze_still("d1", "model-a", "blazeface", "a.jpg", False, object(), data) == "result of a.jpg"
     assert calls == ["a.jpg"]
-    live_ui.analyze_still("d1", "model-b", "a.jpg", False, object(), data)  # another model: analysed again
+    live_ui.analyze_still("d1", "model-b", "blazeface", "a.jpg", False, object(), data)  # another model: again
     assert calls == ["a.jpg", "a.jpg"]
+    live_ui.analyze_still("d1", "model-b", "haar", "a.jpg", False, object(), data)  # another detector: again
+    assert calls == ["a.jpg", "a.jpg", "a.jpg"]
 
 
 def test_the_live_upload_limit_is_its_own_and_smaller(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import inspect
 from streamlit_webrtc import component
 from streamlit_webrtc.component import WebRtcStreamerContext, WebRtcStreamerState
 
-from emuse.ui.live import keep_stream_across_reruns
+from emuse.ui.live_stream import keep_stream_across_reruns
 
 
 def playing_context() -> WebRtcStreamerContext:
