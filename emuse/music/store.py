@@ -22,6 +22,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -40,8 +41,13 @@ except ImportError:  # pragma: no cover - not on Linux/macOS
     fcntl = None  # type: ignore[assignment]
 
 HEADER: tuple[str, ...] = ("track_id", "name", "artists", "album", "duration_ms", "url", "source", "added_at")
+#: Optional trailing columns: the song's Spotify valence and energy (0..1), which place it in
+#: mood space. The starter lists carry them; synced and hand-made lists have none.
+FEATURES: tuple[str, ...] = ("valence", "energy")
 SOURCES_HEADER: tuple[str, ...] = ("emotion", "playlist")
 MANUAL = "manual"
+#: Rows written by ``playlists/build_starters.py`` from ``data_moods.csv``; kept by a sync like manual rows.
+STARTER = "starter"
 
 _ID = r"[0-9A-Za-z]{22}"
 _TRACK_ID_RE = re.compile(rf"^{_ID}$")
@@ -74,20 +80,31 @@ class Track:
     album: str = ""
     duration_ms: int | None = None
     url: str = ""
-    source: str = MANUAL  # "manual" or "spotify:<playlist id>"
+    source: str = MANUAL  # "manual", "starter" or "spotify:<playlist id>"
     added_at: str = ""
+    valence: float | None = None  # Spotify's audio features, when known (starter lists)
+    energy: float | None = None
 
     @property
     def open_url(self) -> str:
-        """Where "open in Spotify" goes: the track page, or a search when there is no ID."""
-        if self.track_id:
-            return f"https://open.spotify.com/track/{self.track_id}"
-        return self.url or search_url(self.name, self.artists)
+        """Where "open in Spotify" goes: the track page for a valid ID, else a Spotify search for the song.
+
+        Built only from a validated ID or from URL-quoted text, never from the ``url`` cell
+        of a CSV, so a hand-edited file cannot plant a link.
+        """
+        return track_url(self.track_id) or search_url(self.name, self.artists)
 
     @property
     def embed_url(self) -> str | None:
-        """The Spotify embed player, only for rows with a real track ID."""
-        return f"https://open.spotify.com/embed/track/{self.track_id}" if self.track_id else None
+        """The Spotify embed player, only for rows with a valid track ID (see :func:`embed_url`)."""
+        return embed_url(self.track_id)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """Where the song sits in mood space, ``(valence, energy)``, or ``None`` without features."""
+        if self.valence is None or self.energy is None:
+            return None
+        return (self.valence, self.energy)
 
     @property
     def key(self) -> str:
@@ -100,7 +117,8 @@ class Track:
 
     @property
     def is_manual(self) -> bool:
-        return self.source == MANUAL
+        """Not from a sync (added by hand or from the starter data): a sync keeps such rows as they are."""
+        return self.source in (MANUAL, STARTER)
 
     def as_row(self) -> dict[str, str]:
         return {
@@ -112,6 +130,8 @@ class Track:
             "url": self.url or self.open_url,
             "source": self.source,
             "added_at": self.added_at,
+            "valence": "" if self.valence is None else f"{self.valence:g}",
+            "energy": "" if self.energy is None else f"{self.energy:g}",
         }
 
 
@@ -133,6 +153,25 @@ class Source:
 
 
 # --------------------------------------------------------------------------- references
+
+
+def valid_track_id(track_id: object) -> bool:
+    """Whether ``track_id`` is a Spotify track ID (22 letters and digits), the only thing links are built from."""
+    return isinstance(track_id, str) and bool(_TRACK_ID_RE.match(track_id))
+
+
+def embed_url(track_id: object) -> str | None:
+    """The Spotify embed player's address for a valid track ID, else ``None``.
+
+    The one place eMuse builds a player link, so a CSV cell can never become an
+    arbitrary ``src``: anything but 22 letters and digits gets no player.
+    """
+    return f"https://open.spotify.com/embed/track/{track_id}" if valid_track_id(track_id) else None
+
+
+def track_url(track_id: object) -> str | None:
+    """The "open in Spotify" track page for a valid track ID, else ``None``."""
+    return f"https://open.spotify.com/track/{track_id}" if valid_track_id(track_id) else None
 
 
 def search_url(name: str, artists: str = "") -> str:
@@ -225,7 +264,9 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     if header is None:
         return []
     header = [h.strip() for h in header]
-    if header != list(HEADER):
+    if header == [*HEADER, *FEATURES]:
+        pass
+    elif header != list(HEADER):
         missing = [h for h in HEADER if h not in header]
         extra = [h for h in header if h not in HEADER]
         if header[:4] == ["", "Name", "Album", "Artist"] or header[:3] == ["Name", "Album", "Artist"]:
@@ -236,7 +277,10 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
             )
         else:
             hint = "columns are in the wrong order"
-        raise PlaylistError(f"{where} line 1: header must be {','.join(HEADER)} ({hint})")
+        raise PlaylistError(
+            f"{where} line 1: header must be {','.join(HEADER)} (optionally followed by ,{','.join(FEATURES)}) ({hint})"
+        )
+    width = len(header)
     tracks: list[Track] = []
     problems: list[str] = []
     for row in reader:
@@ -244,7 +288,7 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
         if not any(cell.strip() for cell in row):
             continue
         try:
-            tracks.append(_track_from_row(row))
+            tracks.append(_track_from_row(row, width))
         except ValueError as exc:
             problems.append(f"{where} line {line}: {exc}")
     if problems:
@@ -253,10 +297,28 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     return tracks
 
 
-def _track_from_row(row: Sequence[str]) -> Track:
-    if len(row) != len(HEADER):
-        raise ValueError(f"expected {len(HEADER)} fields, found {len(row)} (a comma in a name needs quotes)")
-    track_id, name, artists, album, duration, url, source, added_at = (cell.strip() for cell in row)
+def _feature(name: str, cell: str) -> float | None:
+    if not cell:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # also false for NaN
+        raise ValueError(f"{name} {cell!r} must be a number from 0 to 1 (or empty)")
+    return value
+
+
+def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
+    if len(row) != width:
+        raise ValueError(f"expected {width} fields, found {len(row)} (a comma in a name needs quotes)")
+    cells = [cell.strip() for cell in row]
+    track_id, name, artists, album, duration, url, source, added_at = cells[: len(HEADER)]
+    valence, energy = (
+        (_feature(n, c) for n, c in zip(FEATURES, cells[len(HEADER) :], strict=True))
+        if (width > len(HEADER))
+        else (None, None)
+    )
     if track_id and not _TRACK_ID_RE.match(track_id):
         raise ValueError(f"track_id {track_id!r} is not a 22-character Spotify ID (leave it empty if unknown)")
     if not name:
@@ -266,17 +328,20 @@ def _track_from_row(row: Sequence[str]) -> Track:
         if not duration.isdigit():
             raise ValueError(f"duration_ms {duration!r} is not a whole number of milliseconds")
         duration_ms = int(duration)
-    if source != MANUAL and not (source.startswith("spotify:") and _PLAYLIST_ID_RE.match(source[8:])):
-        raise ValueError(f"source {source!r} must be 'manual' or 'spotify:<playlist id>'")
+    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and _PLAYLIST_ID_RE.match(source[8:])):
+        raise ValueError(f"source {source!r} must be 'manual', 'starter' or 'spotify:<playlist id>'")
     if url and not url.startswith(("https://", "http://")):
         raise ValueError(f"url {url!r} must start with https://")
-    return Track(track_id, name, artists, album, duration_ms, url, source, added_at)
+    return Track(track_id, name, artists, album, duration_ms, url, source, added_at, valence, energy)
 
 
 def render_playlist(tracks: Sequence[Track]) -> bytes:
     """The exact bytes of a playlist CSV (``\\n`` line ends, so git diffs stay clean)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
+    # The feature columns only when some row has them, so a synced list keeps the plain layout.
+    with_features = any(t.valence is not None or t.energy is not None for t in tracks)
+    fields = (*HEADER, *FEATURES) if with_features else HEADER
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for track in tracks:
         writer.writerow(track.as_row())

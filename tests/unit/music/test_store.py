@@ -33,17 +33,9 @@ def songs(n: int, prefix: str = "Song") -> list[Track]:
 # --------------------------------------------------------------------------- the shipped files
 
 
-def test_shipped_playlists_are_valid_and_never_invent_ids() -> None:
+def test_shipped_sources_file_is_valid() -> None:
+    """The shipped playlists themselves are checked in test_music_starters.py."""
     folder = ROOT / "playlists"
-    for emotion in EMOTIONS:
-        path = folder / f"{emotion}.csv"
-        assert path.read_text(encoding="utf-8").startswith(HEADER)
-        tracks = store.load_playlist(emotion, folder)
-        assert len(tracks) >= 10, emotion
-        for track in tracks:
-            if track.source == "manual" and not track.track_id:
-                assert track.url.startswith("https://open.spotify.com/search/")
-                assert track.embed_url is None
     assert store.read_sources(folder) == [] or all(s.emotion in EMOTIONS for s in store.read_sources(folder))
     assert not list(folder.glob("* .csv")) and not list(folder.glob("*.csv "))
 
