@@ -45,6 +45,19 @@ T = TypeVar("T")
 #: Columns of :meth:`HistoryStore.moods` and :meth:`HistoryStore.songs`, in order.
 MOOD_COLUMNS: tuple[str, ...] = ("id", "time", "session", "source", "emotion", "confidence", *schema.SCORE_COLUMNS)
 SONG_COLUMNS: tuple[str, ...] = ("id", "time", "session", "emotion", "track_id", "name", "artists", "url", "event")
+FEEDBACK_COLUMNS: tuple[str, ...] = (
+    "id",
+    "time",
+    "session",
+    "feedback",
+    "emotion",
+    "corrected_to",
+    "track_id",
+    "name",
+    "artists",
+    "url",
+    *schema.SCORE_COLUMNS,
+)
 
 
 def utc(value: datetime | None = None) -> datetime:
@@ -186,12 +199,67 @@ class HistoryStore:
         self._run(lambda conn: conn.execute(schema.songs.insert(), values), write=True)
         return len(values)
 
+    def add_song_feedback(
+        self,
+        session: str,
+        emotion: str,
+        liked: bool,
+        track_id: str,
+        name: str,
+        artists: str | Sequence[str],
+        url: str = "",
+        time: datetime | None = None,
+    ) -> None:
+        """Record a 👍 (``liked``) or 👎 on a song shown for ``emotion``."""
+        values = {
+            **_song_values(session, emotion, track_id, name, artists, url, "recommended", time),
+            "feedback": "up" if liked else "down",
+            "corrected_to": "",
+        }
+        del values["event"]
+        self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
+
+    def add_correction(
+        self, session: str, shown: str, corrected_to: str, scores: Sequence[float], time: datetime | None = None
+    ) -> None:
+        """Record "Not right? I'm ``corrected_to``" when eMuse showed ``shown``, with the classifier's scores."""
+        if len(scores) != len(EMOTIONS):
+            raise ValueError(f"a correction needs {len(EMOTIONS)} scores in EMOTIONS order, got {len(scores)}")
+        values: dict[str, Any] = {
+            "time": utc(time),
+            "session": _session(session),
+            "feedback": "correction",
+            "emotion": normalize_label(shown),
+            "corrected_to": normalize_label(corrected_to),
+            "track_id": "",
+            "name": "",
+            "artists": "",
+            "url": "",
+        }
+        values.update({name: float(v) for name, v in zip(schema.SCORE_COLUMNS, scores, strict=True)})
+        self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
+
+    def feedback(self, sessions: Sequence[str] | None = None) -> pd.DataFrame:
+        """Feedback rows in time order (``FEEDBACK_COLUMNS``), optionally of ``sessions`` only."""
+        query = _filtered(
+            select(*(schema.feedback.c[c] for c in FEEDBACK_COLUMNS)), schema.feedback, None, None, sessions
+        )
+        return self._frame(query, FEEDBACK_COLUMNS)
+
+    def corrections(self, session: str) -> list[tuple[tuple[float, ...], str]]:
+        """A session's corrections as ``(scores, the emotion the person named)``, oldest first."""
+        frame = self.feedback([session])
+        rows = frame[frame["feedback"] == "correction"]
+        return [
+            (tuple(float(row[c]) for c in schema.SCORE_COLUMNS), str(row["corrected_to"])) for _, row in rows.iterrows()
+        ]
+
     def clear(self, sessions: Sequence[str] | None = None) -> tuple[int, int]:
-        """Delete all rows, or those of ``sessions``; returns ``(moods, songs)`` deleted."""
+        """Delete all rows (feedback too), or those of ``sessions``; returns ``(moods, songs)`` deleted."""
 
         def work(conn: Connection) -> tuple[int, int]:
             counts = []
-            for table in (schema.moods, schema.songs):
+            for table in (schema.moods, schema.songs, schema.feedback):
                 statement = delete(table)
                 if sessions is not None:
                     statement = statement.where(table.c.session.in_(list(sessions)))
@@ -264,12 +332,17 @@ class HistoryStore:
         return frame
 
     def export_rows(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every row, moods then songs, as dicts with :data:`schema.EXPORT_COLUMNS` keys that apply.
+        """Every row, moods then songs then feedback, as dicts with :data:`schema.EXPORT_COLUMNS` keys that apply.
 
         Read in batches by id, one short transaction each, so exporting a large
         history never holds a lock for long or loads it all into memory.
         """
-        for kind, table, columns in (("mood", schema.moods, MOOD_COLUMNS), ("song", schema.songs, SONG_COLUMNS)):
+        tables = (
+            ("mood", schema.moods, MOOD_COLUMNS),
+            ("song", schema.songs, SONG_COLUMNS),
+            ("feedback", schema.feedback, FEEDBACK_COLUMNS),
+        )
+        for kind, table, columns in tables:
             last_id = 0
             while True:
                 query = (
@@ -282,6 +355,8 @@ class HistoryStore:
                     record = dict(zip(columns, row, strict=True))
                     last_id = record.pop("id")
                     record["time"] = utc(record["time"]).isoformat()
+                    if kind == "feedback" and record["feedback"] != "correction":
+                        record = {k: v for k, v in record.items() if k not in schema.SCORE_COLUMNS}
                     yield {"kind": kind, **record}
 
 
