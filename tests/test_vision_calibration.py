@@ -76,3 +76,16 @@ def test_apply_and_uncalibrate_are_inverse_and_refitting_from_storage_agrees() -
     assert np.allclose(Calibration.from_corrections(stored).bias, c.bias, atol=1e-6)
     with pytest.raises(ValueError, match="7 finite scores"):
         c.add([0.5, 0.5], "neutral")
+
+
+def test_the_analyzer_applies_the_sessions_calibration_to_a_real_face(classifier, grace_hopper_bgr) -> None:
+    from emuse.vision.pipeline import FrameAnalyzer
+
+    raw = FrameAnalyzer(classifier).analyze(grace_hopper_bgr, now=0.0).faces[0]
+    wanted = "neutral" if raw.emotion != "neutral" else "sad"
+    calibration = Calibration()
+    for _ in range(5):  # the person said so five times
+        calibration.add(raw.scores, wanted)
+    face = FrameAnalyzer(classifier, calibration=calibration).analyze(grace_hopper_bgr, now=0.0).faces[0]
+    assert face.emotion == wanted, (raw.emotion, raw.scores, face.scores)
+    assert face.scores[EMOTIONS.index(wanted)] > raw.scores[EMOTIONS.index(wanted)]
