@@ -249,3 +249,15 @@ def test_a_liked_song_comes_back_more_often_for_that_mood() -> None:
     others = [c for k, c in counts.items() if k != favourite.key]
     assert counts[favourite.key] == 20 and max(others) <= 11  # every other list, versus about once a round
     assert favourite.key in rec.liked("sad") and not rec.liked("happy")
+
+
+def test_feedback_is_shared_by_a_sessions_recommenders() -> None:
+    from emuse.music import Feedback
+
+    shared = Feedback()
+    data = featureless({"sad": 6})
+    live, snapshot = rec_for(data, feedback=shared), rec_for(data, feedback=shared, seed=1)
+    bad = live.for_mood("sad", now=0.0)[0]
+    live.rate(bad, liked=False)
+    for _ in range(10):
+        assert bad not in snapshot.pick_now("sad")

@@ -12,12 +12,13 @@ What other parts of the app use::
 Spotify itself (``emuse.music.auth``, ``spotify``, ``sync``) is imported only where needed.
 """
 
-from emuse.music.recommend import STRATEGIES, Recommendation, Recommender
+from emuse.music.recommend import STRATEGIES, Feedback, Recommendation, Recommender
 from emuse.music.store import ConflictError, PlaylistError, Track, load_playlist
 
 __all__ = [
     "STRATEGIES",
     "ConflictError",
+    "Feedback",
     "PlaylistError",
     "Recommendation",
     "Recommender",

@@ -122,7 +122,9 @@ def lift_captions(start: Point, n: int) -> tuple[str, ...]:
 
 
 @dataclass
-class _Feedback:
+class Feedback:
+    """A session's 👍/👎, shared by its recommenders (live, snapshot, upload): a 👎 anywhere counts everywhere."""
+
     disliked: set[str] = field(default_factory=set)
     liked: dict[str, set[str]] = field(default_factory=dict)  # emotion -> track keys
 
@@ -137,6 +139,7 @@ class Recommender:
         seed: int | None = None,
         loader: Callable[[str], Sequence[Track]] = load_playlist,
         dwell_s: float = DWELL_S,
+        feedback: Feedback | None = None,
     ) -> None:
         if n < 1:
             raise ValueError("n must be at least 1")
@@ -146,7 +149,7 @@ class Recommender:
         self._rng = random.Random(seed)
         self._loader = loader
         self._shown: set[str] = set()  # track keys shown this session (the current round)
-        self._feedback = _Feedback()
+        self._feedback = feedback if feedback is not None else Feedback()
         self._current = Recommendation(None, [], [])
         self._serial = 0
         self._pending: tuple[str, float] | None = None  # a new mood and since when it has held
