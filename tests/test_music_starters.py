@@ -9,7 +9,7 @@ import pytest
 
 from emuse import config
 from emuse.labels import EMOTIONS
-from emuse.music import moodspace, starters, store
+from emuse.music import links, moodspace, starters, store
 
 ID = re.compile(r"^[0-9A-Za-z]{22}$")
 SHIPPED = config.PROJECT_ROOT / "playlists"
@@ -63,8 +63,8 @@ def test_the_store_reads_lists_with_and_without_features(tmp_path: Path) -> None
 
 
 def test_links_are_built_only_from_valid_ids() -> None:
-    assert store.embed_url("javascript:alert(1)//aaaaaaaaaa") is None
-    assert store.embed_url("0123456789abcdefABCDE") is None  # 21 characters
+    assert links.embed_url("javascript:alert(1)//aaaaaaaaaa") is None
+    assert links.embed_url("0123456789abcdefABCDE") is None  # 21 characters
     bad = store.Track("", "x", "y", url="https://evil.example/")
     assert bad.open_url.startswith("https://open.spotify.com/search/") and bad.embed_url is None
 

@@ -7,6 +7,7 @@ import pytest
 
 from emuse.labels import EMOTIONS
 from emuse.vision.calibration import CAP, Calibration
+from emuse.vision.frame_analysis import FrameAnalyzer
 
 N, S = EMOTIONS.index("neutral"), EMOTIONS.index("sad")
 #: A person whose resting face the model reads as sad: mean scores sad 0.50, neutral 0.32.
@@ -79,8 +80,6 @@ def test_apply_and_uncalibrate_are_inverse_and_refitting_from_storage_agrees() -
 
 
 def test_the_analyzer_applies_the_sessions_calibration_to_a_real_face(classifier, grace_hopper_bgr) -> None:
-    from emuse.vision.pipeline import FrameAnalyzer
-
     raw = FrameAnalyzer(classifier).analyze(grace_hopper_bgr, now=0.0).faces[0]
     wanted = "neutral" if raw.emotion != "neutral" else "sad"
     calibration = Calibration()

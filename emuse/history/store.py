@@ -25,7 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -35,7 +35,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from emuse.history import schema
 from emuse.history.engine import HistoryError, database_url, explain, is_busy, sqlite_engine
-from emuse.labels import EMOTIONS, normalize_label
+from emuse.history.rows import correction_values, filtered, mood_values, song_feedback_values, song_values, utc
 from emuse.mood import Mood
 
 log = logging.getLogger(__name__)
@@ -58,15 +58,6 @@ FEEDBACK_COLUMNS: tuple[str, ...] = (
     "url",
     *schema.SCORE_COLUMNS,
 )
-
-
-def utc(value: datetime | None = None) -> datetime:
-    """An aware UTC datetime: now, or ``value`` converted (a naive value is taken to be UTC)."""
-    if value is None:
-        return datetime.now(UTC)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 class HistoryStore:
@@ -169,7 +160,7 @@ class HistoryStore:
 
     def add_moods(self, rows: Iterable[tuple[str, str, Mood, datetime | None]]) -> int:
         """Record several moods in one transaction; returns how many."""
-        values = [_mood_values(*row) for row in rows]
+        values = [mood_values(*row) for row in rows]
         if not values:
             return 0
         self._run(lambda conn: conn.execute(schema.moods.insert(), values), write=True)
@@ -193,7 +184,7 @@ class HistoryStore:
         self, rows: Iterable[tuple[str, str, str, str, str | Sequence[str], str, str, datetime | None]]
     ) -> int:
         """Record several songs (the arguments of :meth:`add_song`, in order) in one transaction."""
-        values = [_song_values(*row) for row in rows]
+        values = [song_values(*row) for row in rows]
         if not values:
             return 0
         self._run(lambda conn: conn.execute(schema.songs.insert(), values), write=True)
@@ -211,37 +202,19 @@ class HistoryStore:
         time: datetime | None = None,
     ) -> None:
         """Record a 👍 (``liked``) or 👎 on a song shown for ``emotion``."""
-        values = {
-            **_song_values(session, emotion, track_id, name, artists, url, "recommended", time),
-            "feedback": "up" if liked else "down",
-            "corrected_to": "",
-        }
-        del values["event"]
+        values = song_feedback_values(session, emotion, liked, track_id, name, artists, url, time)
         self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
 
     def add_correction(
         self, session: str, shown: str, corrected_to: str, scores: Sequence[float], time: datetime | None = None
     ) -> None:
         """Record "Not right? I'm ``corrected_to``" when eMuse showed ``shown``, with the classifier's scores."""
-        if len(scores) != len(EMOTIONS):
-            raise ValueError(f"a correction needs {len(EMOTIONS)} scores in EMOTIONS order, got {len(scores)}")
-        values: dict[str, Any] = {
-            "time": utc(time),
-            "session": _session(session),
-            "feedback": "correction",
-            "emotion": normalize_label(shown),
-            "corrected_to": normalize_label(corrected_to),
-            "track_id": "",
-            "name": "",
-            "artists": "",
-            "url": "",
-        }
-        values.update({name: float(v) for name, v in zip(schema.SCORE_COLUMNS, scores, strict=True)})
+        values = correction_values(session, shown, corrected_to, scores, time)
         self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
 
     def feedback(self, sessions: Sequence[str] | None = None) -> pd.DataFrame:
         """Feedback rows in time order (``FEEDBACK_COLUMNS``), optionally of ``sessions`` only."""
-        query = _filtered(
+        query = filtered(
             select(*(schema.feedback.c[c] for c in FEEDBACK_COLUMNS)), schema.feedback, None, None, sessions
         )
         return self._frame(query, FEEDBACK_COLUMNS)
@@ -315,14 +288,14 @@ class HistoryStore:
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Mood rows in time order (``time`` as UTC), optionally within ``[start, end)`` and ``sessions``."""
-        query = _filtered(select(*(schema.moods.c[c] for c in MOOD_COLUMNS)), schema.moods, start, end, sessions)
+        query = filtered(select(*(schema.moods.c[c] for c in MOOD_COLUMNS)), schema.moods, start, end, sessions)
         return self._frame(query, MOOD_COLUMNS)
 
     def songs(
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Song rows in time order, filtered like :meth:`moods`."""
-        query = _filtered(select(*(schema.songs.c[c] for c in SONG_COLUMNS)), schema.songs, start, end, sessions)
+        query = filtered(select(*(schema.songs.c[c] for c in SONG_COLUMNS)), schema.songs, start, end, sessions)
         return self._frame(query, SONG_COLUMNS)
 
     def _frame(self, query: Select, columns: Sequence[str]) -> pd.DataFrame:
@@ -358,65 +331,6 @@ class HistoryStore:
                     if kind == "feedback" and record["feedback"] != "correction":
                         record = {k: v for k, v in record.items() if k not in schema.SCORE_COLUMNS}
                     yield {"kind": kind, **record}
-
-
-def _session(session: str) -> str:
-    session = str(session).strip()
-    if not session or len(session) > 64:
-        raise ValueError("a history session id must be 1 to 64 characters")
-    return session
-
-
-def _mood_values(session: str, source: str, mood: Mood, time: datetime | None = None) -> dict[str, Any]:
-    if source not in schema.SOURCES:
-        raise ValueError(f"unknown mood source {source!r}; expected one of {', '.join(schema.SOURCES)}")
-    if len(mood.scores) != len(EMOTIONS):
-        raise ValueError(f"a mood needs {len(EMOTIONS)} scores in EMOTIONS order, got {len(mood.scores)}")
-    values: dict[str, Any] = {
-        "time": utc(time),
-        "session": _session(session),
-        "source": source,
-        "emotion": normalize_label(mood.label),
-        "confidence": float(mood.confidence),
-    }
-    values.update({name: float(score) for name, score in zip(schema.SCORE_COLUMNS, mood.scores, strict=True)})
-    return values
-
-
-def _song_values(
-    session: str,
-    emotion: str,
-    track_id: str,
-    name: str,
-    artists: str | Sequence[str],
-    url: str = "",
-    event: str = "recommended",
-    time: datetime | None = None,
-) -> dict[str, Any]:
-    if event not in schema.SONG_EVENTS:
-        raise ValueError(f"unknown song event {event!r}; expected one of {', '.join(schema.SONG_EVENTS)}")
-    return {
-        "time": utc(time),
-        "session": _session(session),
-        "emotion": normalize_label(emotion),
-        "track_id": str(track_id or ""),
-        "name": str(name),
-        "artists": artists if isinstance(artists, str) else ", ".join(artists),
-        "url": str(url or ""),
-        "event": event,
-    }
-
-
-def _filtered(
-    query: Select, table: Any, start: datetime | None, end: datetime | None, sessions: Sequence[str] | None
-) -> Select:
-    if start is not None:
-        query = query.where(table.c.time >= utc(start))
-    if end is not None:
-        query = query.where(table.c.time < utc(end))
-    if sessions is not None:
-        query = query.where(table.c.session.in_(list(sessions)))
-    return query.order_by(table.c.time, table.c.id)
 
 
 def open_store(url: str | None = None, **kwargs: Any) -> HistoryStore:

@@ -18,16 +18,9 @@ from typing import Any
 
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.music import store
-from emuse.music.store import (
-    MANUAL,
-    STARTER,
-    PlaylistError,
-    Source,
-    Track,
-    now_iso,
-    parse_playlist_ref,
-    parse_track_ref,
-)
+from emuse.music.errors import PlaylistError
+from emuse.music.links import parse_playlist_ref, parse_track_ref
+from emuse.music.store import MANUAL, STARTER, Source, Track, now_iso
 
 #: Columns the editor shows, in order; the others travel hidden.
 EDITOR_COLUMNS = ("position", "name", "artists", "album", "from", "track_id", "url")

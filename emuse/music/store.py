@@ -24,16 +24,16 @@ import hashlib
 import io
 import math
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from emuse import config
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.music.errors import ConflictError, PlaylistError
+from emuse.music.links import PLAYLIST_ID_RE, TRACK_ID_RE, embed_url, parse_playlist_ref, search_url, track_url
 
 try:  # POSIX; on Windows the version check alone guards against lost updates
     import fcntl
@@ -48,26 +48,6 @@ SOURCES_HEADER: tuple[str, ...] = ("emotion", "playlist")
 MANUAL = "manual"
 #: Rows written by ``playlists/build_starters.py`` from ``data_moods.csv``; kept by a sync like manual rows.
 STARTER = "starter"
-
-_ID = r"[0-9A-Za-z]{22}"
-_TRACK_ID_RE = re.compile(rf"^{_ID}$")
-_PLAYLIST_ID_RE = re.compile(r"^[0-9A-Za-z]{1,64}$")
-_TRACK_REF_RE = re.compile(
-    rf"^(?:spotify:track:(?P<uri>{_ID})|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?(?:embed/)?track/"
-    rf"(?P<url>{_ID})(?:[/?#].*)?|(?P<bare>{_ID}))$"
-)
-_PLAYLIST_REF_RE = re.compile(
-    r"^(?:spotify:(?:user:[^:]+:)?playlist:(?P<uri>[0-9A-Za-z]+)|(?:https?://)?open\.spotify\.com/(?:intl-[\w-]+/)?"
-    r"(?:embed/)?playlist/(?P<url>[0-9A-Za-z]+)(?:[/?#].*)?|(?P<bare>[0-9A-Za-z]+))$"
-)
-
-
-class PlaylistError(ValueError):
-    """A playlist or sources file is unreadable or invalid; the message names file, line and fix."""
-
-
-class ConflictError(PlaylistError):
-    """The file changed since it was read; saving would overwrite someone else's rows."""
 
 
 @dataclass(frozen=True)
@@ -152,57 +132,8 @@ class Source:
     playlist_id: str
 
 
-# --------------------------------------------------------------------------- references
-
-
-def valid_track_id(track_id: object) -> bool:
-    """Whether ``track_id`` is a Spotify track ID (22 letters and digits), the only thing links are built from."""
-    return isinstance(track_id, str) and bool(_TRACK_ID_RE.match(track_id))
-
-
-def embed_url(track_id: object) -> str | None:
-    """The Spotify embed player's address for a valid track ID, else ``None``.
-
-    The one place eMuse builds a player link, so a CSV cell can never become an
-    arbitrary ``src``: anything but 22 letters and digits gets no player.
-    """
-    return f"https://open.spotify.com/embed/track/{track_id}" if valid_track_id(track_id) else None
-
-
-def track_url(track_id: object) -> str | None:
-    """The "open in Spotify" track page for a valid track ID, else ``None``."""
-    return f"https://open.spotify.com/track/{track_id}" if valid_track_id(track_id) else None
-
-
-def search_url(name: str, artists: str = "") -> str:
-    """A Spotify search link, used instead of ever inventing a track ID."""
-    return "https://open.spotify.com/search/" + quote(f"{name} {artists}".strip(), safe="")
-
-
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def parse_track_ref(text: str) -> str:
-    """Track ID from a Spotify track URL, ``spotify:track:`` URI or bare ID; ``PlaylistError`` otherwise."""
-    match = _TRACK_REF_RE.match(text.strip())
-    if not match:
-        raise PlaylistError(
-            f"{text.strip()!r} is not a Spotify track link; paste one like "
-            "https://open.spotify.com/track/<22 letters and digits> (Share → Copy Song Link)"
-        )
-    return next(v for v in match.groupdict().values() if v)
-
-
-def parse_playlist_ref(text: str) -> str:
-    """Playlist ID from an ID, a ``spotify:playlist:`` URI or an ``open.spotify.com/playlist/...`` URL."""
-    match = _PLAYLIST_REF_RE.match(text.strip())
-    if not match:
-        raise PlaylistError(
-            f"{text.strip()!r} is not a Spotify playlist; use an ID, a spotify:playlist: URI "
-            "or a link like https://open.spotify.com/playlist/<id>"
-        )
-    return next(v for v in match.groupdict().values() if v)
 
 
 # --------------------------------------------------------------------------- paths, lock, atomic write
@@ -319,7 +250,7 @@ def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
         if (width > len(HEADER))
         else (None, None)
     )
-    if track_id and not _TRACK_ID_RE.match(track_id):
+    if track_id and not TRACK_ID_RE.match(track_id):
         raise ValueError(f"track_id {track_id!r} is not a 22-character Spotify ID (leave it empty if unknown)")
     if not name:
         raise ValueError("name is empty")
@@ -328,7 +259,7 @@ def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
         if not duration.isdigit():
             raise ValueError(f"duration_ms {duration!r} is not a whole number of milliseconds")
         duration_ms = int(duration)
-    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and _PLAYLIST_ID_RE.match(source[8:])):
+    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and PLAYLIST_ID_RE.match(source[8:])):
         raise ValueError(f"source {source!r} must be 'manual', 'starter' or 'spotify:<playlist id>'")
     if url and not url.startswith(("https://", "http://")):
         raise ValueError(f"url {url!r} must start with https://")

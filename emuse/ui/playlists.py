@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from emuse.labels import EMOTIONS
-from emuse.music import Track, auth, editing
+from emuse.music import Track, auth, editing, links
 from emuse.music import store as playlist_store
 from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, fetch_track, my_playlists
@@ -212,7 +212,7 @@ def _save(emotion: str, draft: Draft, rows: list[dict[str, Any]], path: Path) ->
 
 def track_from_link(link: str, name: str, artists: str, token: Token) -> Track:
     """A song from a Spotify track link: as typed when a name is given, else read from Spotify."""
-    track_id = playlist_store.parse_track_ref(link)
+    track_id = links.parse_track_ref(link)
     if name.strip():
         return playlist_store.manual_track(track_id, name.strip(), artists.strip())
     try:

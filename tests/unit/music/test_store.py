@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from emuse.labels import EMOTIONS
-from emuse.music import Track, editing, store
+from emuse.music import Track, editing, links, store
 from tests.support.paths import ROOT
 
 HEADER = "track_id,name,artists,album,duration_ms,url,source,added_at\n"
@@ -99,11 +99,11 @@ def test_import_original_layout(folder: Path) -> None:
 
 def test_references() -> None:
     for ref in (TID, f"spotify:track:{TID}", f"https://open.spotify.com/intl-de/track/{TID}?si=x"):
-        assert store.parse_track_ref(ref) == TID
+        assert links.parse_track_ref(ref) == TID
     for ref in ("abc123", "spotify:playlist:abc123", "https://open.spotify.com/playlist/abc123?si=1"):
-        assert store.parse_playlist_ref(ref) == "abc123"
+        assert links.parse_playlist_ref(ref) == "abc123"
     with pytest.raises(store.PlaylistError, match="not a Spotify track link"):
-        store.parse_track_ref("https://youtube.com/watch?v=1")
+        links.parse_track_ref("https://youtube.com/watch?v=1")
 
 
 # --------------------------------------------------------------------------- writing
