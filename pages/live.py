@@ -7,7 +7,16 @@ import streamlit as st
 from emuse import registry
 from emuse.ui import resources, runtime, state
 from emuse.ui.history import mood_recorder, recording_toggle
-from emuse.ui.live import live_video, mood_html, record_still_once, show_still_result, songs_for_mood, strategy_select
+from emuse.ui.live import (
+    calibration,
+    correction_pills,
+    live_video,
+    mood_html,
+    record_still_once,
+    show_still_result,
+    strategy_select,
+)
+from emuse.ui.songs import follow_live_mood, recommender, song_note, songs_block
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
@@ -32,6 +41,8 @@ except registry.ModelError as exc:
 live: LiveSession | None = st.session_state.get(state.LIVE_SESSION)
 if live is None or live.model_name != model_name:
     live = st.session_state[state.LIVE_SESSION] = LiveSession(classifier)
+live.analyzer.calibration = calibration()  # the person's corrections, applied in the video thread
+songs = recommender("live", strategy)
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
@@ -64,18 +75,20 @@ def mood_panel() -> None:
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
         f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name}"
     )
+    correction_pills(update.mood, "live")
     recorder = mood_recorder("live")
     if recorder is not None:
         recorder.observe(update.mood)
-    if update.mood and update.mood.label != st.session_state.get(state.LIVE_MOOD):
+    if update.mood:
         st.session_state[state.LIVE_MOOD] = update.mood.label
-        st.rerun(scope="app")  # the smoothed mood really changed: refresh the songs below the video
+    if follow_live_mood(songs, update.mood):
+        st.rerun(scope="app")  # a new mood held long enough: new songs below the video
+    song_note(songs, update.mood)
 
 
 with mood_col:
     mood_panel()
-    songs_box = st.container()  # filled last: the songs follow the live mood, or else the latest snapshot/upload
-song_mood, song_source = (st.session_state.get(state.LIVE_MOOD), "live") if playing else (None, "live")
+    songs_block(songs, "live")  # the live stream's songs; a snapshot or upload shows its own beside it
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
@@ -88,11 +101,9 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
             picture = st.file_uploader(
                 "Image or video", type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"]
             )
-        if picture is not None:
-            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type)
+        if picture is None:
+            recommender(source, strategy).clear()  # the picture was removed: so are its songs
+        else:
+            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type, source, strategy)
             if result is not None and result.mood is not None:
                 record_still_once(result.mood, source, picture.getvalue())
-                song_mood, song_source = result.mood.label, source
-
-with songs_box:
-    songs_for_mood(song_mood, strategy, song_source)

@@ -15,6 +15,8 @@ LIVE_MOOD = "live_mood"  # the smoothed mood label the songs follow
 MUSIC_STRATEGY = "music_strategy"  # "Match my mood" / "Lift my mood" widget
 RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
 RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
+MUSIC_FEEDBACK = "_music_feedback"  # emuse.music.Feedback: this session's 👍/👎, shared by its recommenders
+CALIBRATION = "calibration"  # emuse.vision.calibration.Calibration learned from this session's corrections
 
 # Mood history
 HISTORY_SESSION_ID = "history_session_id"
@@ -46,6 +48,36 @@ def more_songs(source: str) -> str:
     return f"_more_songs_{source}"
 
 
+def still_recommender(source: str) -> str:
+    """The recommender of a snapshot's or upload's own songs."""
+    return f"_recommender_{source}"
+
+
+def still_digest(source: str) -> str:
+    """sha256 of the picture whose songs ``source`` shows (a new picture gets new songs)."""
+    return f"_still_digest_{source}"
+
+
+def pin_songs(source: str) -> str:
+    """The "📌 Keep these songs" toggle."""
+    return f"_pin_songs_{source}"
+
+
+def rate_song(source: str, serial: int, index: int, liked: bool) -> str:
+    """A 👍 or 👎 button of one song of one list."""
+    return f"_rate_{source}_{serial}_{index}_{'up' if liked else 'down'}"
+
+
+def correction(source: str, shown: str) -> str:
+    """The "Not right? I'm …" pills beside a mood."""
+    return f"_correct_{source}_{shown}"
+
+
+def calibration_reset(source: str) -> str:
+    """The "Forget them" button under "eMuse has learned from N of your corrections"."""
+    return f"_calibration_reset_{source}"
+
+
 def history_recorder(source: str) -> str:
     """This session's :class:`emuse.history.recorder.MoodRecorder` for ``source``."""
     return f"_history_recorder_{source}"
@@ -54,6 +86,11 @@ def history_recorder(source: str) -> str:
 def playlist(emotion: str) -> str:
     """The playlist editor's working copy for ``emotion`` (tracks, version, generation, dirty)."""
     return f"_pl_{emotion}"
+
+
+def playlist_added(emotion: str) -> str:
+    """The song just added by link to ``emotion``'s draft, shown (with its player) until saved."""
+    return f"_pl_added_{emotion}"
 
 
 def playlist_raw(emotion: str) -> str:
