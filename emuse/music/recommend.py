@@ -16,10 +16,10 @@ every rerun.
   moment keeps them; a pinned list never changes by itself. Measured on the
   issue's case (20 s of a mood wavering between happy and neutral, flips every
   0.5-3 s, read 10 times a second): 14 list changes without a dwell, 0 with the
-  4 s dwell, and 1 once it settles (tests/test_music_recommend.py).
+  4 s dwell, and 1 once it settles (tests/unit/music/test_recommend.py).
 * **Feedback**: a 👎 song is never offered again in the session; a 👍 song counts
   as nearer for the mood it was liked for and comes back in every other list for
-  that mood (measured: 20 of 40 lists, other songs 7-11; tests/test_music_recommend.py).
+  that mood (measured: 20 of 40 lists, other songs 7-11; tests/unit/music/test_recommend.py).
 """
 
 from __future__ import annotations

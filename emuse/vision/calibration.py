@@ -9,7 +9,7 @@ emotions, never invent a face, and with the cap of :data:`CAP` (a factor of e² 
 on the odds) and the L2 penalty a single stray click cannot make eMuse deaf to an
 emotion. :meth:`Calibration.reset` forgets it all.
 
-Measured on generated cases (tests/test_vision_calibration.py: Dirichlet scores,
+Measured on generated cases (tests/unit/vision/test_calibration.py: Dirichlet scores,
 concentration 20, 2000 faces each; corrections made only where a neutral face was
 shown as sad). Neutral faces read as sad (mean sad 0.50, neutral 0.32) read as
 neutral 17 % before, 40 % after 1 correction, 74 % after 3, 93 % after 10. The

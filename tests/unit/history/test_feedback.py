@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import mood
 
 from emuse.history import schema
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
 from emuse.music.store import Track
 from emuse.vision.calibration import Calibration
+from tests.support.moods import mood
 
 TID = "2H7PHVdQ3mXqEHXcvclTB0"
 SCORES = (0.02, 0.02, 0.04, 0.05, 0.52, 0.03, 0.32)

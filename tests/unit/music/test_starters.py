@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from emuse import config
 from emuse.labels import EMOTIONS
 from emuse.music import links, moodspace, starters, store
+from tests.support.paths import ROOT
 
 ID = re.compile(r"^[0-9A-Za-z]{22}$")
-SHIPPED = config.PROJECT_ROOT / "playlists"
+SHIPPED = ROOT / "playlists"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from emuse.music import auth
 from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, read_playlist_items
-from tests import fake_spotify as fs
+from tests.support import fake_spotify as fs
 
 
 def test_an_expired_refresh_token_stops_the_sync_with_one_clear_line(

@@ -12,6 +12,7 @@ from emuse.labels import EMOTIONS
 from emuse.music import Recommender, moodspace, store
 from emuse.music.recommend import TIE_SLACK
 from emuse.music.store import Track
+from tests.support.paths import ROOT
 
 HEADER = "track_id,name,artists,album,duration_ms,url,source,added_at\n"
 
@@ -122,7 +123,7 @@ def test_lists_without_features_fall_back_to_their_emotions_list() -> None:
 
 def test_the_real_starter_lists_match_and_lift() -> None:
     """On the shipped lists: matching a mood plays its own list; lifting sad ends in the happy list."""
-    shipped = {e: store.load_playlist(e, Path(store.config.PROJECT_ROOT / "playlists")) for e in EMOTIONS}
+    shipped = {e: store.load_playlist(e, ROOT / "playlists") for e in EMOTIONS}
     home = {t.key: e for e, ts in shipped.items() for t in ts}
     for emotion in EMOTIONS:
         rec = rec_for(shipped, strategy="match")
