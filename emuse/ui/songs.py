@@ -59,6 +59,13 @@ def text(value: str) -> str:
     return md(value).replace("$", "\\$")
 
 
+def _rated(rec: Recommender, source: str, track: Track, key: str) -> None:
+    """``st.feedback`` callback: 1 is 👍, 0 is 👎, ``None`` when the person took it back."""
+    value = st.session_state.get(key)
+    if value is not None:
+        _rate(rec, source, track, liked=value == 1)
+
+
 def _rate(rec: Recommender, source: str, track: Track, liked: bool) -> None:
     emotion = rec.current.emotion
     rec.rate(track, liked)
@@ -83,31 +90,29 @@ def track_list(
 
     At most ``max_players`` iframes, because each one is a full web player in the
     browser; the rest are links. ``steps`` puts a caption above each song (the lift
-    path), ``rate`` adds 👍/👎 buttons for that recommender and source. Names are text,
+    path), ``rate`` adds 👍/👎 (``st.feedback``) for that recommender and source. Names are text,
     never Markdown; links come only from :mod:`emuse.music.store` (validated IDs).
     """
     shown = 0
     for i, track in enumerate(tracks):
-        song, up, down = st.columns([10, 1, 1], vertical_alignment="center") if rate else (st.container(), None, None)
-        with song:
-            if i < len(steps):
-                st.caption(steps[i])
-            if players and track.embed_url and shown < max_players:
-                st.iframe(track.embed_url, height=80)
-                st.markdown(f"[Open “{text(track.name)}” in Spotify ↗]({track.open_url})")
-                shown += 1
-            else:
-                verb = "Open in Spotify" if track.track_id else "Find on Spotify"
-                st.markdown(f"🎵 **{text(track.name)}** — {text(track.artists)} · [{verb} ↗]({track.open_url})")
-        if rate and up is not None and down is not None:
-            rec, source = rate
-            serial = rec.current.serial
-            up.button(
-                "👍", key=state.rate_song(source, serial, i, True), on_click=_rate, args=(rec, source, track, True)
-            )
-            down.button(
-                "👎", key=state.rate_song(source, serial, i, False), on_click=_rate, args=(rec, source, track, False)
-            )
+        if i < len(steps):
+            st.caption(steps[i])
+        if players and track.embed_url and shown < max_players:
+            st.iframe(track.embed_url, height=80)
+            line = f"[Open “{text(track.name)}” in Spotify ↗]({track.open_url})"
+            shown += 1
+        else:
+            verb = "Open in Spotify" if track.track_id else "Find on Spotify"
+            line = f"🎵 **{text(track.name)}** — {text(track.artists)} · [{verb} ↗]({track.open_url})"
+        if rate is None:
+            st.markdown(line)
+            continue
+        link, thumbs = st.columns([3, 1], vertical_alignment="center")
+        link.markdown(line)
+        rec, source = rate
+        key = state.rate_song(source, rec.current.serial, i)
+        with thumbs:
+            st.feedback("thumbs", key=key, on_change=_rated, args=(rec, source, track, key))
 
 
 def songs_block(rec: Recommender, source: str = "live", *, max_players: int = 5, pin: bool = True) -> None:

@@ -63,9 +63,9 @@ def pin_songs(source: str) -> str:
     return f"_pin_songs_{source}"
 
 
-def rate_song(source: str, serial: int, index: int, liked: bool) -> str:
-    """A 👍 or 👎 button of one song of one list."""
-    return f"_rate_{source}_{serial}_{index}_{'up' if liked else 'down'}"
+def rate_song(source: str, serial: int, index: int) -> str:
+    """The 👍/👎 of one song of one list."""
+    return f"_rate_{source}_{serial}_{index}"
 
 
 def correction(source: str, shown: str) -> str:
