@@ -341,7 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         plot(report, args.out / "pipeline.png")
         return 0
 
-    frames = synthetic_clip.astronaut_clip(args.frames)
+    from skimage import data
+
+    frames = synthetic_clip.astronaut_clip(data.astronaut(), args.frames)
     load_before = os.getloadavg()
     fast = EmotionClassifier(backend="tflite")
     keras_backend = EmotionClassifier(backend="keras")

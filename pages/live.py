@@ -4,7 +4,7 @@ import queue
 
 import streamlit as st
 
-from emuse import registry
+from emuse import config, registry
 from emuse.ui import resources, runtime, state
 from emuse.ui.history import mood_recorder, recording_toggle
 from emuse.ui.live import (
@@ -13,6 +13,7 @@ from emuse.ui.live import (
     live_video,
     mood_html,
     record_still_once,
+    renew_live_slot,
     show_still_result,
     strategy_select,
 )
@@ -61,6 +62,7 @@ def mood_panel() -> None:
     if not playing:
         st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
         return
+    renew_live_slot()  # twice a second while streaming: this session keeps its live slot
     try:
         update = live.updates.get_nowait()
         st.session_state[state.LIVE_LAST_UPDATE] = update
@@ -99,7 +101,9 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
             picture = st.camera_input("Take a snapshot")
         else:
             picture = st.file_uploader(
-                "Image or video", type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"]
+                "Image or video",
+                type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"],
+                max_upload_size=config.live_upload_limit_bytes() // 2**20,  # not the 400 MB meant for FER2013
             )
         if picture is None:
             recommender(source, strategy).clear()  # the picture was removed: so are its songs

@@ -22,12 +22,11 @@ job = train_ui.shown_job(active)
 if job is not None:
     train_ui.job_panel(job.id, active is not None)
 
-if active is None:
-    train_tab, eval_tab = st.tabs(["Train a model", "Evaluate a model"])
-    with train_tab:
-        train_ui.train_form()
-    with eval_tab:
-        train_ui.eval_form()
+train_tab, eval_tab = train_ui.task_tabs()
+with train_tab:
+    train_ui.train_form(busy=active is not None)
+with eval_tab:
+    train_ui.eval_form(busy=active is not None)
 
 st.divider()
 st.subheader("Registered models")
@@ -37,3 +36,4 @@ if not models:
     st.stop()
 train_ui.models_comparison(models)
 train_ui.model_details(models, job)
+train_ui.delete_models(models)

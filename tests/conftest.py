@@ -55,9 +55,60 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+#: A PostgreSQL server for the history tests (``.ci/run`` starts one and sets this); see :func:`history_url`.
+POSTGRES_URL_VAR = "EMUSE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """The history database URL, once on SQLite and once on a fresh PostgreSQL database.
+
+    The PostgreSQL run needs ``EMUSE_TEST_POSTGRES_URL`` (a server where this user may
+    create databases): each test gets a database of its own, dropped afterwards, and
+    ``EMUSE_DATABASE_URL`` points at it so CLI commands and pages use it too. Without
+    the variable the PostgreSQL run is skipped on a developer's machine and fails in CI.
+    """
+    import os
+    import secrets
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{data_dir / 'history.sqlite'}"
+        return
+    admin_url = os.environ.get(POSTGRES_URL_VAR)
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_URL_VAR} is not set: .ci/run starts a PostgreSQL server and sets it")
+        pytest.skip(f"no PostgreSQL server ({POSTGRES_URL_VAR} is not set; .ci/run sets it)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"emuse_test_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("EMUSE_DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def store(data_dir: Path):
-    """A history store on a real SQLite file in ``data_dir``."""
+def store(history_url: str):
+    """A history store on a real SQLite file in ``data_dir``, then on a real PostgreSQL database."""
+    from emuse.history.store import open_store
+
+    store = open_store(history_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def sqlite_store(data_dir: Path):
+    """A history store on a real SQLite file in ``data_dir`` (tests about the file itself)."""
     from emuse.history.store import open_store
 
     store = open_store()

@@ -91,4 +91,5 @@ def test_bad_ice_servers_setting_is_explained(monkeypatch: pytest.MonkeyPatch) -
         config.ice_servers()
     monkeypatch.setenv("EMUSE_ICE_SERVERS", "[]")
     assert config.ice_servers() == []
-    assert config.ice_servers({"ice_servers": [{"urls": ["turn:t.example:3478"], "username": "u"}]})[0]["username"]
+    turn = {"urls": ["turn:t.example:3478"], "username": "u", "credential": "c"}
+    assert config.ice_servers({"ice_servers": [turn]})[0]["username"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from emuse.cli.errors import EXIT_OK
+from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL
 from emuse.cli.history import cli_recorder, report_recording
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.frame_analysis import FrameAnalyzer
-from emuse.vision.media import iter_media
+from emuse.vision.media import MediaError, iter_media
 
 
 def register(subparsers: Any) -> None:
@@ -27,12 +28,19 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    """Exit 0, or 1 when some files of a folder could not be read (each is reported; the rest are analysed)."""
     # Open the history first: a locked database stops us before the slow part.
     recorder = cli_recorder() if args.record else None
     classifier = EmotionClassifier(args.model)
     analyzer: FrameAnalyzer | None = None
     current_source = None
-    for frame in iter_media(args.path, args.max_frames):
+    unreadable: list[MediaError] = []
+
+    def report(exc: MediaError) -> None:  # one line per file that can't be read; the folder run goes on
+        unreadable.append(exc)
+        print(f"emuse: error: {exc}", file=sys.stderr, flush=True)
+
+    for frame in iter_media(args.path, args.max_frames, on_error=report):
         if frame.source != current_source:  # a new file starts a new smoothed mood
             analyzer, current_source = FrameAnalyzer(classifier), frame.source
             if recorder is not None:
@@ -53,6 +61,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             faces = ", ".join(f"{f.emotion} {f.confidence:.0%} at {list(f.box)}" for f in result.faces) or "no face"
             mood = f" | mood: {result.mood.label}" if result.mood else ""
             print(f"{frame.source} #{frame.index} t={frame.t:.2f}s: {faces}{mood}", flush=True)
-    if recorder is not None:
-        return report_recording(recorder)
-    return EXIT_OK
+    status = report_recording(recorder) if recorder is not None else EXIT_OK
+    if unreadable:
+        print(f"emuse: {len(unreadable)} file(s) could not be analysed (see above)", file=sys.stderr)
+        return EXIT_PARTIAL
+    return status

@@ -13,7 +13,7 @@ import sys
 
 from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, CliError
 from emuse.history.recorder import MoodRecorder, new_session_id
-from emuse.history.schema import EXPORT_COLUMNS
+from emuse.history.schema import EXPORT_COLUMNS, spreadsheet_safe
 from emuse.history.store import HistoryError, HistoryStore, open_store
 
 
@@ -51,7 +51,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         for row in store.export_rows():
             if writer is not None:
-                writer.writerow(row)
+                writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
             else:
                 sys.stdout.write(json.dumps(row) + "\n")
             count += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     train.add_argument("--no-augment", action="store_true", help="train without flips, rotations, shifts, zoom")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model folder of that name")
+    train.add_argument(
+        "--resume", action="store_true", help="go on from the last epoch's checkpoint of this --out model"
+    )
+    train.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="where each epoch's checkpoint goes (default: data/checkpoints/<name>)",
+    )
     train.add_argument("--json", action="store_true", help="print the saved model's metrics as one JSON object")
     train.set_defaults(handler=cmd_train)
 
@@ -50,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = models_sub.add_parser("list", help="registered models with their test figures")
     listing.add_argument("--json", action="store_true", help="one JSON object per model")
     listing.set_defaults(handler=cmd_models_list)
+    delete = models_sub.add_parser("delete", help="delete a model you trained (shipped models stay)")
+    delete.add_argument("name", help="the model's name, as `models list` shows it")
+    delete.set_defaults(handler=cmd_models_delete)
 
 
 class _PrintProgress:
@@ -94,6 +107,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         patience=args.patience,
         augment=not args.no_augment,
         overwrite=args.overwrite,
+        checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+        resume=args.resume,
+        command=shlex.join(["python", "-m", "emuse", *sys.argv[1:]]),
     )
     try:
         quick_check(args.data)  # the common mistakes, before any progress output
@@ -143,6 +159,15 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     for label, row in zip(EMOTIONS, metrics["confusion_matrix"]["counts"], strict=True):
         lines.append(f"{label:<10}" + "".join(f"{v:>8}" for v in row))
     return "\n".join(lines)
+
+
+def cmd_models_delete(args: argparse.Namespace) -> int:
+    try:
+        path = registry.delete_model(args.name)
+    except registry.ModelError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"deleted {path}")
+    return EXIT_OK
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:

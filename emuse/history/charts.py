@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from emuse.history.schema import EXPORT_COLUMNS
+from emuse.history.schema import EXPORT_COLUMNS, spreadsheet_safe
 from emuse.labels import COLORS, EMOJI, EMOTIONS
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -231,7 +231,8 @@ def export_csv(moods: pd.DataFrame, songs: pd.DataFrame) -> bytes:
         part["time"] = part["time"].map(lambda t: t.isoformat())
         parts.append(part)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return table.reindex(columns=list(EXPORT_COLUMNS)).to_csv(index=False).encode("utf-8")
+    table = table.reindex(columns=list(EXPORT_COLUMNS)).map(spreadsheet_safe)  # no formula runs when opened
+    return table.to_csv(index=False).encode("utf-8")
 
 
 def session_labels(sessions: pd.DataFrame, tz: ZoneInfo) -> dict[str, str]:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -19,12 +21,45 @@ class HistoryError(RuntimeError):
     """The history database can't be used right now; the message says why and what to do."""
 
 
+#: Query parameters of a database URL whose values are secrets (libpq accepts ``?password=``).
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:[a-z_]*pass[a-z_]*|[a-z_]*secret[a-z_]*|[a-z_]*token[a-z_]*|sslkey)=)[^&#]*")
+
+
+def redact_url(raw: str) -> str:
+    """``raw`` safe to show: user names kept, passwords and secret query values replaced by ``***``.
+
+    Works on URLs SQLAlchemy rejects too (``postgres//u:pw@h/x``, a port that is not a
+    number): everything before the last ``@`` of the address part is the user info and is
+    masked, so a typo never puts a password on a page every visitor sees.
+    """
+    text = _SECRET_QUERY.sub(r"\1***", str(raw))
+    head, sep, tail = text.partition("?")
+    if "@" in head:
+        prefix_end = head.find("//") + 2 if "//" in head else 0
+        userinfo, _, host = head[prefix_end:].rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        masked = f"{user}:***" if ":" in userinfo else userinfo
+        head = f"{head[:prefix_end]}{masked}@{host}"
+    return head + sep + tail
+
+
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """One line without any of ``secrets``: driver messages can span lines and, rarely, echo a DSN."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return " ".join(str(text).split())
+
+
 def database_url() -> str:
     """``EMUSE_DATABASE_URL`` if set, else the SQLite file ``$EMUSE_DATA_DIR/history.sqlite``."""
     url = os.environ.get("EMUSE_DATABASE_URL", "").strip()
     if url:
         return url
-    return f"sqlite:///{config.data_dir() / 'history.sqlite'}"
+    try:
+        return f"sqlite:///{config.data_dir() / 'history.sqlite'}"
+    except config.ConfigError as exc:
+        raise HistoryError(str(exc)) from None
 
 
 def is_busy(exc: DBAPIError) -> bool:
@@ -34,10 +69,10 @@ def is_busy(exc: DBAPIError) -> bool:
     return "locked" in message or "busy" in message or pgcode in ("40001", "40P01")
 
 
-def explain(exc: BaseException, where: str) -> HistoryError:
-    """Turn a driver error into a message a person can act on."""
-    original = getattr(exc, "orig", None) or exc
-    message = str(original).lower()
+def explain(exc: BaseException, where: str, secrets: Sequence[str] = ()) -> HistoryError:
+    """Turn a driver error into a message a person can act on: one line, never a password."""
+    original = scrub(str(getattr(exc, "orig", None) or exc), secrets)
+    message = original.lower()
     if "locked" in message or "busy" in message:
         text = (
             f"the history database ({where}) is busy: another program holds a lock on it. "
@@ -58,9 +93,17 @@ def explain(exc: BaseException, where: str) -> HistoryError:
             f"the history database ({where}) cannot be opened. Check that its folder exists and is writable, "
             "or set EMUSE_DATA_DIR or EMUSE_DATABASE_URL."
         )
+    elif any(
+        sign in message
+        for sign in ("connection refused", "could not connect", "connection failed", "resolve host", "name or service")
+    ):
+        text = (
+            f"the history database ({where}) is not reachable ({original}). Start the database server "
+            "or check the host and port in EMUSE_DATABASE_URL."
+        )
     else:
         text = f"the history database ({where}) failed: {original}"
-    return HistoryError(text)
+    return HistoryError(scrub(text, secrets))
 
 
 def sqlite_engine(url: str, busy_timeout_s: float) -> Engine:

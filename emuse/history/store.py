@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from emuse.history import schema
-from emuse.history.engine import HistoryError, database_url, explain, is_busy, sqlite_engine
+from emuse.history.engine import HistoryError, database_url, explain, is_busy, redact_url, scrub, sqlite_engine
 from emuse.history.rows import correction_values, filtered, mood_values, song_feedback_values, song_values, utc
 from emuse.mood import Mood
 
@@ -65,22 +65,37 @@ class HistoryStore:
 
     ``busy_timeout_s`` is how long SQLite waits for a lock per attempt, and
     ``retries`` how many more attempts follow (with a backoff of at most a second)
-    before a :class:`HistoryError`.
+    before a :class:`HistoryError`; ``max_wait_s`` caps the whole wait, so a
+    database locked by another program costs a page or a CLI run about 4 s, not
+    the 28 s that 2 s x 6 attempts plus backoff used to.
     """
 
-    def __init__(self, url: str | None = None, *, busy_timeout_s: float = 2.0, retries: int = 5) -> None:
+    def __init__(
+        self, url: str | None = None, *, busy_timeout_s: float = 1.0, retries: int = 3, max_wait_s: float = 5.0
+    ) -> None:
         self.url = url or database_url()
         try:
             parsed = make_url(self.url)
-        except ArgumentError as exc:
+            parsed.port  # noqa: B018  (SQLAlchemy parses a port such as "notaport" lazily on some paths)
+        except (ArgumentError, ValueError):
+            # Never the exception text: it can quote the URL, password included.
             raise HistoryError(
-                f"{self.url!r} is not a database URL; use e.g. sqlite:////path/history.sqlite or "
-                "postgresql+psycopg://user:password@host/dbname in EMUSE_DATABASE_URL"
-            ) from exc
+                f"{redact_url(self.url)!r} is not a database URL (check the scheme's '://' and that the port "
+                "is a number); use e.g. sqlite:////path/history.sqlite or "
+                "postgresql+psycopg://user:password@host:5432/dbname in EMUSE_DATABASE_URL"
+            ) from None
         #: Where the database is, safe to show (no password).
-        self.where = parsed.render_as_string(hide_password=True)
+        self.where = redact_url(parsed.render_as_string(hide_password=True))
+        self._secrets = tuple(str(p) for p in (parsed.password,) if p)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and (parsed.database in (None, "", ":memory:") or "mode=memory" in self.url):
+            # Each pooled connection would get its own empty in-memory database: rows would vanish.
+            raise HistoryError(
+                f"{self.where} is an in-memory SQLite database, which each connection sees empty; "
+                "use a file, e.g. sqlite:////path/history.sqlite, or unset EMUSE_DATABASE_URL"
+            )
         self.retries = retries
+        self.max_wait_s = max_wait_s
         try:
             if self.is_sqlite:
                 self._engine = sqlite_engine(self.url, busy_timeout_s)
@@ -88,9 +103,13 @@ class HistoryStore:
                 self._engine = create_engine(self.url, pool_pre_ping=True)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise HistoryError(
-                f"no database driver for {self.where} ({exc}); for PostgreSQL install psycopg "
-                "(pip install 'psycopg[binary]') and use a postgresql+psycopg:// URL"
-            ) from exc
+                f"no database driver for {self.where} ({scrub(str(exc), self._secrets)}); for PostgreSQL "
+                "install psycopg (pip install 'psycopg[binary]') and use a postgresql+psycopg:// URL"
+            ) from None
+        except (ArgumentError, ValueError, TypeError) as exc:
+            raise HistoryError(
+                f"{self.where} can't be used ({scrub(str(exc), self._secrets)}); check EMUSE_DATABASE_URL"
+            ) from None
         self._ready = False
         self._ready_lock = threading.Lock()
 
@@ -101,6 +120,7 @@ class HistoryStore:
         if prepare:
             self.ensure_schema()
         delay = 0.05
+        deadline = time.monotonic() + self.max_wait_s
         for attempt in range(self.retries + 1):
             try:
                 with self._engine.connect() as conn:
@@ -114,14 +134,14 @@ class HistoryStore:
                     self._ready = False
                     self.ensure_schema()
                     continue
-                if is_busy(exc) and attempt < self.retries:
+                if is_busy(exc) and attempt < self.retries and time.monotonic() + delay < deadline:
                     log.info("history database busy, retrying in %.2fs", delay)
                     time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers don't retry in lockstep
                     delay = min(delay * 2, 1.0)
                     continue
-                raise explain(exc, self.where) from exc
+                raise explain(exc, self.where, self._secrets) from exc
             except SQLAlchemyError as exc:
-                raise explain(exc, self.where) from exc
+                raise explain(exc, self.where, self._secrets) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def ensure_schema(self) -> None:

@@ -18,9 +18,8 @@ from typing import Any
 
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.music import store
-from emuse.music.errors import PlaylistError
-from emuse.music.links import parse_playlist_ref, parse_track_ref
-from emuse.music.store import MANUAL, STARTER, Source, Track, now_iso
+from emuse.music.links import PlaylistError, csv_rows, parse_playlist_ref, parse_track_ref
+from emuse.music.store import MANUAL, STARTER, Source, Track, check_track, now_iso
 
 #: Columns the editor shows, in order; the others travel hidden.
 EDITOR_COLUMNS = ("position", "name", "artists", "album", "from", "track_id", "url")
@@ -160,7 +159,7 @@ def import_csv(data: bytes, where: str) -> list[Track]:
     """Tracks from a CSV in this store's layout or the original eMuse layout (``,Name,Album,Artist``)."""
     text = store.decode(data, Path(where))
     first = text.splitlines()[0] if text.strip() else ""
-    header = [h.strip() for h in next(csv.reader([first]), [])]
+    header = [h.strip() for h in next(csv_rows(csv.reader([first]), where), (0, []))[1]]
     if header == list(store.HEADER):
         return store.parse_playlist(text, where)
     names = [h.lower() for h in header]
@@ -168,17 +167,21 @@ def import_csv(data: bytes, where: str) -> list[Track]:
         raise PlaylistError(
             f"{where} line 1: expected the header {','.join(store.HEADER)} or the original layout ,Name,Album,Artist"
         )
-    reader = csv.DictReader(io.StringIO(text, newline=""), fieldnames=names)
+    reader = csv_rows(csv.reader(io.StringIO(text, newline="")), where)
     next(reader)
     tracks = []
-    for row in reader:
+    for line, cells in reader:
+        row = dict(zip(names, cells, strict=False))
         name = (row.get("name") or "").strip()
         artists = (row.get("artist") or row.get("artists") or "").strip()
         if not name:
-            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                raise PlaylistError(f"{where} line {reader.line_num}: Name is empty")
+            if any(cell.strip() for cell in cells):
+                raise PlaylistError(f"{where} line {line}: Name is empty")
             continue
-        tracks.append(store.manual_track("", name, artists, (row.get("album") or "").strip()))
+        try:  # what the reader would refuse (a 200k-character name) is refused here, with its line
+            tracks.append(check_track(store.manual_track("", name, artists, (row.get("album") or "").strip())))
+        except ValueError as exc:
+            raise PlaylistError(f"{where} line {line}: {exc}") from None
     return tracks
 
 

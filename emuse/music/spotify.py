@@ -18,7 +18,7 @@ import requests
 import spotipy
 
 from emuse.music.auth import describe_auth_error
-from emuse.music.store import Track, now_iso
+from emuse.music.store import Track, check_track, now_iso
 
 T = TypeVar("T")
 #: Longest total wait for Retry-After in one request before giving up on it.
@@ -125,17 +125,22 @@ def track_from_entry(entry: dict[str, Any] | None, playlist_id: str) -> Track | 
         return None
     if obj.get("type", "track") != "track" or obj.get("episode") or not obj.get("id"):
         return None
-    artists = ", ".join(a.get("name", "") for a in obj.get("artists") or [] if a and a.get("name"))
-    return Track(
+    artists = ", ".join(str(a.get("name", "")) for a in obj.get("artists") or [] if a and a.get("name"))
+    duration = obj.get("duration_ms")
+    track = Track(
         track_id=obj["id"],
         name=str(obj.get("name") or "").strip() or "(untitled)",
         artists=artists,
         album=str((obj.get("album") or {}).get("name") or ""),
-        duration_ms=obj.get("duration_ms") if isinstance(obj.get("duration_ms"), int) else None,
+        duration_ms=duration if isinstance(duration, int) and not isinstance(duration, bool) and duration > 0 else None,
         url=f"https://open.spotify.com/track/{obj['id']}",
         source=f"spotify:{playlist_id}",
         added_at=str(entry.get("added_at") or now_iso()),
     )
+    try:  # what the CSV reader would refuse (an ID that isn't Spotify's, a 200k-character name) is skipped
+        return check_track(track)
+    except ValueError:
+        return None
 
 
 def read_playlist_items(

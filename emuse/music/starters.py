@@ -34,8 +34,7 @@ from emuse import config
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS
 from emuse.music import moodspace
-from emuse.music.errors import PlaylistError
-from emuse.music.links import track_url, valid_track_id
+from emuse.music.links import PlaylistError, track_url, valid_track_id
 from emuse.music.store import STARTER, Track, playlist_path, render_playlist
 
 #: The data file's mood labels each emotion draws from.

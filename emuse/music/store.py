@@ -18,27 +18,30 @@ Three promises, each for a real failure mode:
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
 import math
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emuse import config
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
-from emuse.music.errors import ConflictError, PlaylistError
-from emuse.music.links import PLAYLIST_ID_RE, TRACK_ID_RE, embed_url, parse_playlist_ref, search_url, track_url
-
-try:  # POSIX; on Windows the version check alone guards against lost updates
-    import fcntl
-except ImportError:  # pragma: no cover - not on Linux/macOS
-    fcntl = None  # type: ignore[assignment]
+from emuse.music.folder import decode, locked, playlist_path, read_bytes, sources_path, version_of
+from emuse.music.links import (
+    MAX_FIELD_CHARS,
+    ConflictError,
+    PlaylistError,
+    csv_rows,
+    embed_url,
+    is_playlist_id,
+    is_spotify_url,
+    is_track_id,
+    parse_playlist_ref,
+    parse_track_ref,  # noqa: F401  (part of this module's interface since before links.py)
+    search_url,
+)
 
 HEADER: tuple[str, ...] = ("track_id", "name", "artists", "album", "duration_ms", "url", "source", "added_at")
 #: Optional trailing columns: the song's Spotify valence and energy (0..1), which place it in
@@ -67,16 +70,17 @@ class Track:
 
     @property
     def open_url(self) -> str:
-        """Where "open in Spotify" goes: the track page for a valid ID, else a Spotify search for the song.
+        """Where "open in Spotify" goes: built from a valid track ID, else a Spotify link, else a search.
 
-        Built only from a validated ID or from URL-quoted text, never from the ``url`` cell
-        of a CSV, so a hand-edited file cannot plant a link.
+        Never anything else, whatever the row says: the page puts this in a link.
         """
-        return track_url(self.track_id) or search_url(self.name, self.artists)
+        if is_track_id(self.track_id):
+            return f"https://open.spotify.com/track/{self.track_id}"
+        return self.url if is_spotify_url(self.url) else search_url(self.name, self.artists)
 
     @property
     def embed_url(self) -> str | None:
-        """The Spotify embed player, only for rows with a valid track ID (see :func:`embed_url`)."""
+        """The Spotify embed player, only for rows with a valid track ID (:func:`emuse.music.links.embed_url`)."""
         return embed_url(self.track_id)
 
     @property
@@ -136,65 +140,16 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-# --------------------------------------------------------------------------- paths, lock, atomic write
-
-
-def playlist_path(emotion: str, folder: Path | None = None) -> Path:
-    return (folder or config.playlists_dir()) / f"{normalize_label(emotion)}.csv"
-
-
-def sources_path(folder: Path | None = None) -> Path:
-    return (folder or config.playlists_dir()) / "sources.csv"
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the playlists folder (released by the OS if the process dies)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def version_of(data: bytes | None) -> str:
-    return "" if data is None else hashlib.sha256(data).hexdigest()[:16]
-
-
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PlaylistError(
-            f"{path} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8 (in Excel: 'CSV UTF-8') and reload"
-        ) from exc
-
-
 # --------------------------------------------------------------------------- playlists
 
 
 def parse_playlist(text: str, where: str | Path) -> list[Track]:
     """Parse playlist CSV text strictly; ``where`` is used in messages."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
+    reader = csv_rows(csv.reader(io.StringIO(text, newline="")), where)
+    first = next(reader, None)
+    if first is None:
         return []
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     if header == [*HEADER, *FEATURES]:
         pass
     elif header != list(HEADER):
@@ -214,8 +169,7 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     width = len(header)
     tracks: list[Track] = []
     problems: list[str] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -228,15 +182,25 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     return tracks
 
 
+def check_track(track: Track) -> Track:
+    """``track`` if the reader would accept its row, else ``ValueError`` saying why.
+
+    The same function reads every CSV row, so what is written (by a save, an import or
+    a sync) is exactly what can be read back: a fake server's track ID ``abc``, a
+    duration of -5 or ``true`` or a 200,000-character name never reach a file.
+    """
+    return _track_from_row([track.as_row()[column] for column in HEADER])
+
+
 def _feature(name: str, cell: str) -> float | None:
     if not cell:
         return None
     try:
-        value = float(cell)
+        value = float(cell) if len(cell) <= 32 else math.nan
     except ValueError:
         value = math.nan
     if not 0.0 <= value <= 1.0:  # also false for NaN
-        raise ValueError(f"{name} {cell!r} must be a number from 0 to 1 (or empty)")
+        raise ValueError(f"{name} {cell[:40]!r} must be a number from 0 to 1 (or empty)")
     return value
 
 
@@ -244,13 +208,13 @@ def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
     if len(row) != width:
         raise ValueError(f"expected {width} fields, found {len(row)} (a comma in a name needs quotes)")
     cells = [cell.strip() for cell in row]
+    for column, value in zip(HEADER, cells[: len(HEADER)], strict=True):
+        if len(value) > MAX_FIELD_CHARS[column]:
+            raise ValueError(f"{column} is {len(value)} characters long; at most {MAX_FIELD_CHARS[column]}")
     track_id, name, artists, album, duration, url, source, added_at = cells[: len(HEADER)]
-    valence, energy = (
-        (_feature(n, c) for n, c in zip(FEATURES, cells[len(HEADER) :], strict=True))
-        if (width > len(HEADER))
-        else (None, None)
-    )
-    if track_id and not TRACK_ID_RE.match(track_id):
+    features = [_feature(n, c) for n, c in zip(FEATURES, cells[len(HEADER) :], strict=False)]
+    valence, energy = features if features else (None, None)
+    if track_id and not is_track_id(track_id):
         raise ValueError(f"track_id {track_id!r} is not a 22-character Spotify ID (leave it empty if unknown)")
     if not name:
         raise ValueError("name is empty")
@@ -259,10 +223,12 @@ def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
         if not duration.isdigit():
             raise ValueError(f"duration_ms {duration!r} is not a whole number of milliseconds")
         duration_ms = int(duration)
-    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and PLAYLIST_ID_RE.match(source[8:])):
-        raise ValueError(f"source {source!r} must be 'manual', 'starter' or 'spotify:<playlist id>'")
-    if url and not url.startswith(("https://", "http://")):
-        raise ValueError(f"url {url!r} must start with https://")
+    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and is_playlist_id(source[8:])):
+        raise ValueError(f"source {source[:80]!r} must be 'manual', 'starter' or 'spotify:<playlist id>'")
+    if url and not is_spotify_url(url):
+        raise ValueError(
+            f"url {url[:80]!r} is not a Spotify link; use https://open.spotify.com/track/<id> or leave it empty"
+        )
     return Track(track_id, name, artists, album, duration_ms, url, source, added_at, valence, energy)
 
 
@@ -275,6 +241,10 @@ def render_playlist(tracks: Sequence[Track]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for track in tracks:
+        try:
+            check_track(track)
+        except ValueError as exc:
+            raise PlaylistError(f"{track.label[:80]!r} can't be saved: {exc}") from None
         writer.writerow(track.as_row())
     return out.getvalue().encode("utf-8")
 
@@ -343,18 +313,17 @@ def manual_track(track_id: str = "", name: str = "", artists: str = "", album: s
 
 def parse_sources(text: str, where: str | Path) -> list[Source]:
     """Parse ``sources.csv`` (``emotion,playlist``); every bad line is reported with its number."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv_rows(csv.reader(io.StringIO(text, newline="")), where)
+    header = [h.strip().lower() for h in next(reader, (0, []))[1]]
     if not header:
         return []
     if header != list(SOURCES_HEADER):
         raise PlaylistError(f"{where} line 1: header must be emotion,playlist (found {','.join(header)})")
     sources: list[Source] = []
     problems = []
-    for row in reader:
+    for line, row in reader:
         if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
-        line = reader.line_num
         if len(row) != 2:
             problems.append(f"{where} line {line}: expected 2 fields (emotion,playlist), found {len(row)}")
             continue

@@ -15,6 +15,16 @@ forgot to at inference; here that mistake cannot happen.
   64/128/256/512 filters, max pooling and dropout, then two 1024-unit dense layers,
   trained with SGD + Nesterov momentum and a plateau schedule. It needs many epochs
   (the paper used ~300) and is slow on a CPU; choose it on a GPU machine.
+* ``emuse_resnet``: eMuse's own network, designed for accuracy per CPU-second at
+  48x48: a 3x3 stem and a 2x2 max pool to 24x24, then four residual stages of two
+  3x3 convolutions (32/64/128/256 filters at 24/12/6/3 pixels) with batch norm,
+  global average pooling and dropout; about 1.2M parameters. Trained with AdamW, a
+  warm-up plus cosine learning-rate schedule, label smoothing 0.1 and random erasing.
+  Chosen by measurement on this 2-core CPU (training images/s, LiteRT ms per face,
+  with TensorFlow 2.21): depthwise-separable variants of the same width trained at
+  75-150 images/s and ran at 1.2-2.0 ms per face; this dense one at 295 images/s and
+  0.97 ms per face. Plain convolutions suit oneDNN's CPU kernels better than
+  depthwise ones at this size.
 """
 
 from __future__ import annotations
@@ -38,8 +48,14 @@ class Architecture:
     input_size: int
     scaling: str  # in words, for meta.json
     learning_rate: float
-    optimizer: str  # "adam" or "sgd"
+    optimizer: str  # "adam", "sgd" or "adamw" (AdamW: warm-up + cosine decay over the whole run)
     build: Callable[[Any, tuple[int, int, int]], Any]
+    #: Label smoothing of the cross-entropy (0 = plain sparse cross-entropy).
+    label_smoothing: float = 0.0
+    #: Which validation figure picks the saved epoch: "val_loss" (min) or "val_accuracy" (max).
+    monitor: str = "val_loss"
+    #: Whether the tf.data pipeline adds random erasing (a cut-out rectangle) to its augmentation.
+    random_erasing: bool = False
 
 
 def _original_cnn(keras: Any, shape: tuple[int, int, int]) -> Any:
@@ -109,6 +125,34 @@ def _vgg_fer(keras: Any, shape: tuple[int, int, int]) -> Any:
     return keras.Model(inputs, outputs, name="vgg_fer")
 
 
+def _emuse_resnet(keras: Any, shape: tuple[int, int, int]) -> Any:
+    layers = keras.layers
+
+    def conv_bn(x: Any, filters: int, strides: int = 1) -> Any:
+        x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
+        return layers.BatchNormalization()(x)
+
+    inputs = keras.Input(shape=shape, name="gray_pixels")
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="to_minus1_1")(inputs)
+    x = layers.Activation("relu")(conv_bn(x, 32))
+    x = layers.MaxPooling2D(2)(x)
+    for stage, filters in enumerate((32, 64, 128, 256)):
+        strides = 1 if stage == 0 else 2
+        shortcut = x
+        if strides != 1 or shortcut.shape[-1] != filters:
+            # Every second pixel, then a 1x1 conv: the strided 1x1 conv's gradient crashes TF 2.21's oneDNN
+            # for odd batch sizes (see _mini_xception).
+            shortcut = layers.MaxPooling2D(pool_size=1, strides=strides, padding="same")(shortcut)
+            shortcut = layers.BatchNormalization()(layers.Conv2D(filters, 1, use_bias=False)(shortcut))
+        y = layers.Activation("relu")(conv_bn(x, filters, strides))
+        y = conv_bn(y, filters)
+        x = layers.Activation("relu")(layers.Add()([y, shortcut]))
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="emuse_resnet")
+
+
 ARCHITECTURES: dict[str, Architecture] = {
     a.name: a
     for a in (
@@ -139,6 +183,18 @@ ARCHITECTURES: dict[str, Architecture] = {
             "sgd",
             _vgg_fer,
         ),
+        Architecture(
+            "emuse_resnet",
+            "eMuse's own residual CNN (about 1.2M parameters): fast to train on a CPU, about 1 ms per face.",
+            48,
+            "inside the model: Rescaling(1/127.5, offset=-1) to [-1, 1]",
+            2e-3,
+            "adamw",
+            _emuse_resnet,
+            label_smoothing=0.1,
+            monitor="val_accuracy",
+            random_erasing=True,
+        ),
     )
 }
 
@@ -151,15 +207,47 @@ def get(name: str) -> Architecture:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
 
 
-def build(name: str, input_size: int | None = None) -> Any:
-    """A fresh, compiled Keras model for raw-pixel (size, size, 1) input."""
+def build(name: str, input_size: int | None = None, total_steps: int | None = None) -> Any:
+    """A fresh, compiled Keras model for raw-pixel (size, size, 1) input.
+
+    ``total_steps`` (batches per epoch x epochs) sizes the AdamW warm-up + cosine schedule;
+    the other optimizers use a constant rate that ReduceLROnPlateau lowers.
+    """
     arch = get(name)
     keras = import_keras()
     size = input_size or arch.input_size
     model = arch.build(keras, (size, size, 1))
     if arch.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(learning_rate=arch.learning_rate, momentum=0.9, nesterov=True)
+    elif arch.optimizer == "adamw":
+        steps = max(10, int(total_steps or 1000))
+        warmup = max(1, steps // 20)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=arch.learning_rate / 10,
+            decay_steps=steps - warmup,
+            alpha=0.01,
+            warmup_target=arch.learning_rate,
+            warmup_steps=warmup,
+        )
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=5e-4)
     else:
         optimizer = keras.optimizers.Adam(learning_rate=arch.learning_rate)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if arch.label_smoothing:
+        # Labels arrive as class indexes; the smoothed loss needs one-hot targets, made inside the loss.
+        smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=arch.label_smoothing)
+
+        def loss(y_true: Any, y_pred: Any) -> Any:
+            index = keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32")
+            return smoothed(keras.ops.one_hot(index, NUM_CLASSES), y_pred)
+
+        model.compile(
+            optimizer=optimizer, loss=loss, metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+        )
+    else:
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def uses_schedule(name: str) -> bool:
+    """Whether the architecture's optimizer follows its own schedule (so no ReduceLROnPlateau)."""
+    return get(name).optimizer == "adamw"

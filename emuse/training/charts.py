@@ -99,8 +99,32 @@ def per_class_frame(metrics: dict[str, Any]) -> pd.DataFrame:
 
 
 def comparison_frame(models: Iterable[registry.ModelInfo]) -> pd.DataFrame:
-    """One row per registered model with its headline figures, best macro F1 first."""
-    frame = pd.DataFrame([registry.metrics_summary(info) for info in models])
+    """One row per registered model with its headline figures in words a person reads, best macro F1 first.
+
+    Accuracy is in percent; a figure nobody measured yet is left empty and said so ("not evaluated"),
+    never shown as "None".
+    """
+    rows = []
+    for info in models:
+        summary = registry.metrics_summary(info)
+        accuracy = summary["accuracy"]
+        epochs, seconds = summary["epochs"], summary["training_time_s"]
+        trained = "—"
+        if seconds is not None:
+            trained = f"{epochs or '?'} epochs, {format_duration(seconds)}"
+        rows.append(
+            {
+                "model": summary["model"],
+                "default": bool(summary["default"]),
+                "origin": "shipped" if registry.is_shipped(info.path) else "trained here",
+                "architecture": summary["architecture"] or ("ensemble" if info.members else "—"),
+                "accuracy": None if accuracy is None else round(100 * float(accuracy), 1),
+                "macro_f1": summary["macro_f1"],
+                "evaluated_on": summary["evaluated_on"] or "not evaluated",
+                "trained": trained,
+            }
+        )
+    frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     return frame.sort_values(["macro_f1", "model"], ascending=[False, True], na_position="last").reset_index(drop=True)

@@ -23,6 +23,7 @@ for a TensorFlow import. Bad data raises :class:`DataError` naming the file and 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.training.zip_limits import image_problem, zip_problem
 
 IMAGE_SIZE = 48
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -83,6 +85,8 @@ class FerData:
     splits: dict[str, Split]
     #: Where each split came from, in words (goes into meta.json).
     split_sources: dict[str, str] = field(default_factory=dict)
+    #: sha256 of the file the data came from (a zip or CSV; None for a folder), for meta.json.
+    sha256: str | None = None
 
     def split(self, name: str) -> Split:
         key = split_key(name)
@@ -96,6 +100,7 @@ class FerData:
         return {
             "source": self.source,
             "layout": self.layout,
+            "sha256": self.sha256,
             "image_size": [IMAGE_SIZE, IMAGE_SIZE],
             "counts": {name: dict(zip(EMOTIONS, s.class_counts(), strict=True)) for name, s in self.splits.items()},
         }
@@ -113,33 +118,54 @@ def split_key(name: str) -> str:
 
 
 def load(path: str | Path, *, val_fraction: float = 0.1, seed: int = 1234) -> FerData:
-    """Load a CSV, an image-folder tree, or a zip holding either; split as described above."""
-    path = Path(path).expanduser()
+    """Load a CSV, an image-folder tree, or a zip holding either; split as described above.
+
+    :func:`emuse.training.data_cache.load_cached` keeps the decoded arrays for the next run.
+    """
+    return _load(Path(path).expanduser(), val_fraction, seed)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load(path: Path, val_fraction: float, seed: int) -> FerData:
     if not path.exists():
         raise DataError(f"{path} does not exist; give a FER2013 CSV, a folder with train/ and test/, or a .zip")
     if path.is_dir():
         files = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
         csvs = [name for name in files if name.lower().endswith(".csv")]
         if not image_names(files) and len(csvs) == 1:
-            return load(files[csvs[0]], val_fraction=val_fraction, seed=seed)
+            return _load(files[csvs[0]], val_fraction, seed)
         return _from_folders(str(path), files, lambda name: files[name].read_bytes(), val_fraction, seed)
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
-        return _from_zip(path, val_fraction, seed)
+        data = _from_zip(path, val_fraction, seed)
+        data.sha256 = data.sha256 or file_sha256(path)
+        return data
     if path.suffix.lower() == ".csv":
         with open(path, "rb") as handle:
-            return _from_csv(handle, str(path), val_fraction, seed)
+            data = _from_csv(handle, str(path), val_fraction, seed)
+        data.sha256 = file_sha256(path)
+        return data
     raise DataError(f"{path}: expected a .csv file, a .zip file or a folder (got a {path.suffix or 'plain'} file)")
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-def check_columns(columns: Iterable[str], source: str) -> None:
+def check_columns(columns: Iterable[str], source: str, quote: bool = True) -> None:
+    """``quote=False`` for files on the server: the message never repeats what a file says."""
     columns = list(columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        found = ", ".join(columns) if quote else f"{len(columns)} other columns"
         raise DataError(
-            f"{source}: missing column {', '.join(repr(c) for c in missing)} (found {', '.join(columns)}); "
+            f"{source}: missing column {', '.join(repr(c) for c in missing)} (found {found}); "
             "a FER2013 CSV has the header emotion,pixels,Usage"
         )
 
@@ -256,6 +282,8 @@ def _from_zip(path: Path, val_fraction: float, seed: int) -> FerData:
     except zipfile.BadZipFile as exc:
         raise DataError(f"{path} is not a readable zip file ({exc})") from exc
     with zf:
+        if problem := zip_problem(zf, str(path)):
+            raise DataError(problem)
         names = [n for n in zf.namelist() if not n.endswith("/")]
         csvs = [n for n in names if n.lower().endswith(".csv") and "__MACOSX" not in n]
         if not image_names(names):
@@ -315,6 +343,8 @@ def _from_folders(
 
 
 def _decode(raw: bytes, where: str) -> np.ndarray:
+    if problem := image_problem(raw, where):  # a 30000x30000 PNG is refused from its header, never decoded
+        raise DataError(problem)
     image = cv2.imdecode(np.frombuffer(raw, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise DataError(f"{where} is not a readable image; delete it or replace it")

@@ -13,15 +13,23 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from emuse.training.data import DataError, check_columns, image_names
+from emuse.training.zip_limits import zip_problem
 
 
 def quick_check(path: str | Path) -> str:
     """Cheap checks before a training job starts (exists, zip is a zip, CSV header); returns a summary.
 
     The full load runs in the job; this catches the common mistakes in milliseconds so
-    the page can say so at once.
+    the page can say so at once. A file or folder that can't be read is a
+    :class:`DataError` too, never a PermissionError traceback.
     """
-    path = Path(path).expanduser()
+    try:
+        return _quick_check(Path(path).expanduser())
+    except OSError as exc:
+        raise DataError(f"{path} can't be read ({exc.strerror or type(exc).__name__}); check its permissions") from None
+
+
+def _quick_check(path: Path) -> str:
     if not path.exists():
         raise DataError(f"{path} does not exist on the server; check the path or upload the file instead")
     if path.is_dir():
@@ -35,13 +43,15 @@ def quick_check(path: str | Path) -> str:
         if not zipfile.is_zipfile(path):
             raise DataError(f"{path} is not a zip file (it may be damaged or have the wrong name); re-create the zip")
         with zipfile.ZipFile(path) as zf:
+            if problem := zip_problem(zf, str(path)):
+                raise DataError(problem)
             return f"zip with {len(zf.namelist())} entries"
     if path.suffix.lower() == ".csv":
         with open(path, "rb") as handle:
             header = handle.readline().decode("utf-8", errors="replace")
         columns = [c.strip().lower() for c in header.strip().split(",")]
-        check_columns(columns, str(path))
-        return f"CSV with columns {', '.join(columns)}"
+        check_columns(columns, str(path), quote=False)  # a server file: never quote what it says
+        return "CSV with the FER2013 columns"
     raise DataError(f"{path}: expected a .csv file, a .zip file or a folder")
 
 
@@ -53,7 +63,11 @@ def check_upload(name: str, stream: IO[bytes]) -> str:
         if suffix == ".zip":
             if not zipfile.is_zipfile(stream):
                 raise DataError(f"{name} is not a zip file (it may be damaged or have the wrong name); re-create it")
-            return "zip file"
+            stream.seek(start)
+            with zipfile.ZipFile(stream) as zf:
+                if problem := zip_problem(zf, name):
+                    raise DataError(problem)
+                return f"zip with {len(zf.namelist())} entries"
         if suffix == ".csv":
             header = stream.readline().decode("utf-8", errors="replace")
             columns = [c.strip().lower() for c in header.strip().split(",")]

@@ -18,14 +18,21 @@ import numpy as np
 from emuse import registry
 from emuse.labels import EMOTIONS, reorder_scores
 from emuse.quiet import import_keras
-from emuse.training.data import load, split_key
+from emuse.training.data import FerData, load, split_key
 from emuse.training.metrics import classification_metrics
+from emuse.vision.classifier import EmotionClassifier
 
-#: How each split is called in each layout (reported with the metrics).
-SPLIT_NAMES = {
-    "csv": {"train": "Training", "val": "PublicTest", "test": "PrivateTest"},
-    "folders": {"train": "train/", "val": "validation (from train/)", "test": "test/"},
-}
+#: How the Kaggle CSV calls each split (reported with the metrics).
+CSV_SPLIT_NAMES = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
+
+
+def split_name(data: FerData, key: str) -> str:
+    """What a split is called in words: its CSV name, its folder, or where it was carved from."""
+    if data.layout == "csv":
+        return CSV_SPLIT_NAMES[key]
+    if key == "val" and data.split_sources.get("val", "") != "val/ folder":
+        return "validation (from train/)"
+    return f"{key}/"
 
 
 def load_model(info: registry.ModelInfo) -> Any:
@@ -68,9 +75,27 @@ def evaluate(
     model: str | Path | None, data_path: str | Path, split: str = "test", root: Path | None = None
 ) -> dict[str, Any]:
     """Evaluate a registered model (name or folder) on ``split`` of a data set (CSV, folders, zip)."""
+    """Evaluate a registered model (name or folder) on ``split`` of a data set (CSV, folders, zip).
+
+    Faces are scored by :class:`~emuse.vision.classifier.EmotionClassifier`, the class the Live
+    page and ``analyze`` use, so TTA, ensembles and the TFLite conversion are measured as they run.
+    """
     info = registry.resolve(model, root)
     data = load(data_path)
     key = split_key(split)
     part = data.split(key)
-    metrics = evaluate_arrays(load_model(info), part.x, part.y, info.labels)
-    return {"model": info.name, "split": SPLIT_NAMES[data.layout][key], "data": data.source, **metrics}
+    classifier = EmotionClassifier(info.path)
+    classifier.wait_ready()
+    scores = classifier_scores(classifier, part.x)
+    metrics = classification_metrics(part.y, scores.argmax(axis=1))
+    return {"model": info.name, "split": split_name(data, key), "data": data.source, **metrics}
+
+
+def classifier_scores(classifier: EmotionClassifier, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Scores (N, 7) of (N, 48, 48) FER-framed images through the classifier (resized to its input)."""
+    width, height = classifier.size
+    if x.shape[1:3] != (height, width):
+        interpolation = cv2.INTER_AREA if x.shape[1] > height else cv2.INTER_LINEAR
+        x = np.stack([cv2.resize(img, (width, height), interpolation=interpolation) for img in x])
+    parts = [classifier.predict_batch(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0, len(EMOTIONS)), np.float32)

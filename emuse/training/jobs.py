@@ -11,13 +11,17 @@ to hours. So the page only *starts* a job and *reads* its state:
     ``pid.json``      the process id and start time, to tell a live job from a dead one
     ``cancel``        present when someone asked the job to stop
     ``log.txt``       the job's stdout/stderr (tracebacks for the curious)
-    ``upload/``       an uploaded data file, deleted when the job ends
+    ``upload/``       an uploaded data file, deleted when the job ends (or, after a kill -9,
+                      when the job is next looked at or another one starts)
 
 A refresh therefore reattaches to the running job (:func:`active_job`), a second click
 or tab gets the same job instead of a duplicate (:func:`start_job` holds a lock while
 it checks), and TensorFlow is imported only in the job's process, never in the page.
 
-Run a job by hand with ``python -m emuse.training.jobs <job folder>``.
+Run a job by hand with ``python -m emuse.training.job_runner <job folder>``; the job's own process
+is :mod:`emuse.training.job_runner`. A training job checkpoints every epoch into
+``<job folder>/checkpoint``, so a job that died (a killed process, a server restart) can be
+resumed from its last epoch with :func:`resume_job`.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,13 +47,8 @@ import psutil
 from emuse import (
     config,
     quiet,  # noqa: F401  (quiet TensorFlow before anything imports it)
-    registry,
-)
+    )
 from emuse.files import atomic_write_bytes
-from emuse.registry import ModelError
-from emuse.training.data import DataError
-from emuse.training.evaluate import evaluate
-from emuse.training.train import TrainConfig, TrainingCancelled, train
 
 ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("done", "failed", "cancelled")
@@ -79,14 +77,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write_bytes(path, json.dumps(data).encode("utf-8"))
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -101,19 +99,21 @@ class Job:
         return self.path.name
 
     def request(self) -> dict[str, Any]:
-        return _read_json(self.path / "request.json")
+        return read_json(self.path / "request.json")
 
     def status(self) -> dict[str, Any]:
         """The job's state; a job whose process died without saying so is reported (and marked) failed."""
-        status = _read_json(self.path / "status.json")
+        status = read_json(self.path / "status.json")
         if status.get("state") in ACTIVE_STATES and not self._alive(status):
             status.update(
                 state="failed",
                 error="the job's process stopped unexpectedly (killed, out of memory, or the server restarted); "
                 f"see {self.path / 'log.txt'}",
-                finished=_now(),
+                finished=now_iso(),
             )
             write_json(self.path / "status.json", status)
+            # A job killed with SIGKILL never ran its own clean-up: its uploaded data set goes now.
+            shutil.rmtree(self.path / "upload", ignore_errors=True)
         return status
 
     @property
@@ -135,7 +135,7 @@ class Job:
             return ""
 
     def _alive(self, status: dict[str, Any]) -> bool:
-        pid_info = _read_json(self.path / "pid.json")
+        pid_info = read_json(self.path / "pid.json")
         if not pid_info:
             created = status.get("created_ts", 0.0)
             return time.time() - float(created) < START_GRACE_S
@@ -151,6 +151,28 @@ class Job:
             return process.status() != psutil.STATUS_ZOMBIE
         except psutil.Error:
             return False
+
+
+def remove_leftover_uploads() -> list[Path]:
+    """Delete the uploaded data of every job that is not running; returns the folders removed.
+
+    A job deletes its ``upload/`` when it ends, but a ``kill -9`` (or the machine
+    going down) skips that. Called when a job starts and when the Train page opens,
+    so an upload never outlives its job by more than one visit.
+    """
+    with _lock():  # not while start_job is copying an upload into a job that has no status yet
+        return _remove_leftover_uploads()
+
+
+def _remove_leftover_uploads() -> list[Path]:
+    removed = []
+    for path in sorted(jobs_dir().glob("*/upload")):
+        job = Job(path.parent)
+        if job.active:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def list_jobs() -> list[Job]:
@@ -197,10 +219,13 @@ def start_job(request: dict[str, Any], upload: tuple[str, IO[bytes]] | None = No
         if running is not None:
             return running, False
         _prune()
+        _remove_leftover_uploads()
         job_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         path = jobs_dir() / job_id
         path.mkdir()
         request = dict(request)
+        if request["kind"] == "train":  # a fixed name, so a resumed run saves under the same one
+            request["name"] = request.get("name") or f"{request.get('arch', 'model')}_{job_id}"
         if upload is not None:
             name, stream = upload
             safe = Path(name).name.replace(" ", "_") or "data"
@@ -213,7 +238,7 @@ def start_job(request: dict[str, Any], upload: tuple[str, IO[bytes]] | None = No
             request["data_label"] = f"upload: {Path(name).name}"
         write_json(path / "request.json", request)
         write_json(
-            path / "status.json", {"id": job_id, "state": "queued", "created": _now(), "created_ts": time.time()}
+            path / "status.json", {"id": job_id, "state": "queued", "created": now_iso(), "created_ts": time.time()}
         )
         _spawn(path)
         return Job(path), True
@@ -224,7 +249,7 @@ def _spawn(path: Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(config.PROJECT_ROOT), env.get("PYTHONPATH")]))
     with open(path / "log.txt", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emuse.training.jobs", str(path)],
+            [sys.executable, "-m", "emuse.training.job_runner", str(path)],
             cwd=config.PROJECT_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -246,118 +271,34 @@ def _prune() -> None:
         shutil.rmtree(job.path, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------- inside the job's process
-
-
-class _StatusWriter:
-    """Implements the training listener by rewriting status.json (import-light: no Keras here)."""
-
-    def __init__(self, path: Path, request: dict[str, Any]) -> None:
-        self.path = path
-        self.status = _read_json(path / "status.json")
-        self.status.update(state="running", started=_now(), phase="starting", history={})
-        self.epochs = int(request.get("epochs") or 1)
-        self.first_batch_done: float | None = None  # the first batch includes graph tracing: time from its end
-        self.last_write = 0.0
-        self.write()
-
-    def write(self) -> None:
-        self.status["updated"] = _now()
-        write_json(self.path / "status.json", self.status)
-        self.last_write = time.monotonic()
-
-    def phase(self, name: str) -> None:
-        self.status["phase"] = name
-        self.write()
-
-    def data_loaded(self, data: Any) -> None:
-        self.status["data"] = data.describe()
-        self.write()
-
-    def batch(self, epoch: int, batch: int, batches: int) -> None:
-        done = (epoch - 1) * batches + batch
-        total = self.epochs * batches
-        now = time.monotonic()
-        if self.first_batch_done is None:
-            self.first_batch_done, self.first_done = now, done
-        timed = done - self.first_done
-        self.status.update(
-            epoch=epoch,
-            epochs=self.epochs,
-            batch=batch,
-            batches=batches,
-            progress=done / total,
-            eta_s=round((now - self.first_batch_done) / timed * (total - done), 1) if timed else None,
-        )
-        if time.monotonic() - self.last_write >= WRITE_EVERY_S:
-            self.write()
-
-    def epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        history = self.status.setdefault("history", {})
-        for key, value in logs.items():
-            history.setdefault(key, []).append(value)
-        self.status["epochs_done"] = epoch
-        self.write()
-
-    def should_stop(self) -> bool:
-        return (self.path / "cancel").exists()
-
-    def finish(self, state: str, **fields: Any) -> None:
-        self.status.update(state=state, finished=_now(), **fields)
-        if state == "done":
-            self.status.update(progress=1.0, eta_s=0)
-        self.write()
-
-
-def run(path: Path) -> int:
-    """Do the job in ``path`` (called in the job's own process); exit status 0 done, 1 failed, 130 cancelled."""
-    request = _read_json(path / "request.json")
-    writer = _StatusWriter(path, request)
-    try:
-        run_kind = _run_training if request["kind"] == "train" else _run_evaluation
-        result = run_kind(request, writer)
-        writer.finish("done", **result)
+def resumable_epochs(job: Job) -> int:
+    """How many epochs a stopped training job has checkpointed (0: nothing to resume)."""
+    if job.request().get("kind") != "train" or job.status().get("state") not in ("failed", "cancelled"):
         return 0
-    except Exception as exc:
-        if isinstance(exc, TrainingCancelled):
-            writer.finish("cancelled", error=str(exc))
-            return 130
-        traceback.print_exc()
-        known = isinstance(exc, DataError | ModelError | ValueError | KeyError)
-        writer.finish("failed", error=str(exc) if known else f"{type(exc).__name__}: {exc}")
-        return 1
-    finally:
-        shutil.rmtree(path / "upload", ignore_errors=True)
-        sys.stdout.flush()
+    log = job.path / "checkpoint" / "epochs.csv"
+    return max(0, len(log.read_text().splitlines()) - 1) if log.is_file() else 0
 
 
-def _run_training(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
-    fields = {k: request[k] for k in TrainConfig.__dataclass_fields__ if k in request}
-    result = train(TrainConfig(**fields), writer)  # type: ignore[arg-type]
-    metrics = result.metrics
-    if request.get("data_label"):  # the uploaded copy is deleted: record what the person uploaded instead
-        label = request["data_label"]
-        metrics = {**metrics, "data": label}
-        data = {**result.info.meta.get("data", {}), "source": label}
-        registry.update_meta(result.info.path, {"data": data, "metrics": metrics})
-    return {"model": result.info.name, "model_dir": str(result.info.path), "metrics": metrics}
+def resume_job(job: Job) -> tuple[Job, bool]:
+    """Go on with a stopped training job from its last checkpointed epoch, in a new process.
 
-
-def _run_evaluation(request: dict[str, Any], writer: _StatusWriter) -> dict[str, Any]:
-    writer.phase("evaluating")
-    metrics = evaluate(request.get("model"), request["data"], request.get("split", "test"))
-    if request.get("save"):
-        registry.update_meta(metrics["model"], {"metrics": metrics})
-    return {"model": metrics["model"], "metrics": metrics}
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or not (Path(args[0]) / "request.json").is_file():
-        print("usage: python -m emuse.training.jobs JOB_FOLDER (a folder with request.json)", file=sys.stderr)
-        return 2
-    return run(Path(args[0]))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    Returns ``(job, started)`` like :func:`start_job` (another active job is returned instead).
+    """
+    if not resumable_epochs(job):
+        raise JobError(f"job {job.id} has no checkpoint to resume from; start a new training instead")
+    request = job.request()
+    if not Path(request["data"]).exists():
+        raise JobError(
+            "the uploaded data set was deleted when the job stopped; upload it again and start a new training"
+        )
+    with _lock():
+        running = active_job()
+        if running is not None:
+            return running, False
+        write_json(job.path / "request.json", {**request, "resume": True})
+        (job.path / "cancel").unlink(missing_ok=True)
+        status = job.status()
+        write_json(job.path / "status.json", {**status, "state": "queued", "created_ts": time.time(), "error": None})
+        (job.path / "pid.json").unlink(missing_ok=True)
+        _spawn(job.path)
+        return job, True

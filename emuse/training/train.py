@@ -5,7 +5,13 @@ project skipped: the ``train`` split trains, the ``val`` split (FER2013's Public
 drives early stopping and the learning-rate schedule, and the ``test`` split
 (PrivateTest) is used once, at the end, for the figures saved in ``meta.json``.
 Class weights keep the rare classes (disgust) from being ignored. The best epoch by
-validation loss is what gets saved.
+validation loss (or accuracy, as the architecture says) is what gets saved.
+
+Training resumes: with a ``checkpoint_dir`` every epoch leaves the model, the
+optimizer state and the epoch number there (Keras' ``BackupAndRestore``), plus the
+best epoch's weights and the per-epoch log, so a run killed at epoch 17 of 32 goes on
+at epoch 18 with ``resume=True`` and ends with the same schedule and the same choice
+of best epoch as an uninterrupted run. The folder is deleted once the model is saved.
 
 Progress and cancellation go through a :class:`TrainListener`, so the same function
 serves the CLI (prints), the notebook and the background job (writes status.json).
@@ -13,7 +19,11 @@ serves the CLI (prints), the notebook and the background job (writes status.json
 
 from __future__ import annotations
 
+import csv
 import math
+import os
+import platform
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,9 +34,10 @@ from emuse import config, registry
 from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
 from emuse.training import architectures
-from emuse.training.data import FerData, load
+from emuse.training.data import FerData
+from emuse.training.data_cache import load_cached
 from emuse.training.dataset import class_weights, make_dataset
-from emuse.training.evaluate import SPLIT_NAMES, evaluate_arrays
+from emuse.training.evaluate import evaluate_arrays, split_name
 
 
 class TrainingCancelled(Exception):
@@ -66,6 +77,12 @@ class TrainConfig:
     patience: int = 8
     augment: bool = True
     overwrite: bool = False
+    #: Where each epoch's checkpoint goes (default: ``<EMUSE_DATA_DIR>/checkpoints/<model name>``).
+    checkpoint_dir: str | None = None
+    #: Go on from the checkpoint in ``checkpoint_dir`` instead of refusing to overwrite it.
+    resume: bool = False
+    #: The command line that started the run, recorded in meta.json so it can be repeated.
+    command: str | None = None
 
     def check(self) -> None:
         architectures.get(self.arch)
@@ -76,6 +93,11 @@ class TrainConfig:
 
     def model_name(self) -> str:
         return self.name or f"{self.arch}_{datetime.now(UTC):%Y%m%d_%H%M%S}"
+
+
+def checkpoint_path(cfg: TrainConfig, name: str) -> Path:
+    """The run's checkpoint folder: ``cfg.checkpoint_dir`` or one per model name under the data folder."""
+    return Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else config.data_dir() / "checkpoints" / name
 
 
 @dataclass
@@ -89,13 +111,13 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     """Load, train, evaluate on the test split, save to ``models_root/<name>/``; return the saved model's info."""
     listener = listener or TrainListener()
     cfg.check()
-    root = models_root or config.models_dir()
-    name = registry.check_name(cfg.model_name(), root, overwrite=cfg.overwrite)
+    name = registry.check_name(cfg.model_name(), models_root, overwrite=cfg.overwrite)
+    root = models_root or config.user_models_dir()
     arch = architectures.get(cfg.arch)
     started = time.monotonic()
 
     listener.phase("loading data")
-    data = load(cfg.data, val_fraction=cfg.val_fraction, seed=cfg.seed)
+    data = load_cached(cfg.data, config.data_dir() / "cache", val_fraction=cfg.val_fraction, seed=cfg.seed)
     train_split, val_split = data.split("train"), data.split("val")
     test_key = "test" if "test" in data.splits else "val"
     test_split = data.splits[test_key]
@@ -106,46 +128,76 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     listener.phase("building model")
     keras = import_keras()
 
+    checkpoints = checkpoint_path(cfg, name)
+    resuming = cfg.resume and (checkpoints / "epochs.csv").exists()
+    if not cfg.resume and checkpoints.exists() and any(checkpoints.iterdir()):
+        raise ValueError(
+            f"{checkpoints} holds the checkpoint of an unfinished run of {name!r}; "
+            "add --resume to go on with it, or delete that folder to start again"
+        )
+    checkpoints.mkdir(parents=True, exist_ok=True)
+
     keras.utils.set_random_seed(cfg.seed)
-    model = architectures.build(cfg.arch)
+    batches = math.ceil(len(train_split) / cfg.batch_size)
+    model = architectures.build(cfg.arch, total_steps=batches * int(cfg.epochs))
     train_ds = make_dataset(
-        train_split.x, train_split.y, cfg.batch_size, training=True, seed=cfg.seed, augment=cfg.augment
+        train_split.x,
+        train_split.y,
+        cfg.batch_size,
+        training=True,
+        seed=cfg.seed,
+        augment=cfg.augment,
+        random_erasing=arch.random_erasing,
     )
     val_ds = make_dataset(val_split.x, val_split.y, cfg.batch_size, training=False)
-    batches = math.ceil(len(train_split) / cfg.batch_size)
-    keep_best = _keep_best(keras)
+    mode = "max" if arch.monitor.endswith("accuracy") else "min"
+    best_file = checkpoints / "best.weights.h5"
     callbacks = [
-        keep_best,
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=1e-6
+        keras.callbacks.BackupAndRestore(str(checkpoints / "backup"), delete_checkpoint=False),
+        keras.callbacks.ModelCheckpoint(
+            str(best_file), monitor=arch.monitor, mode=mode, save_best_only=True, save_weights_only=True
         ),
+        keras.callbacks.CSVLogger(str(checkpoints / "epochs.csv"), append=True),
+        keras.callbacks.EarlyStopping(monitor=arch.monitor, mode=mode, patience=cfg.patience),
         _progress(keras, listener, batches),
     ]
+    if not architectures.uses_schedule(cfg.arch):
+        callbacks.insert(
+            -1,
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=1e-6
+            ),
+        )
+    if resuming:
+        _restore_best_score(callbacks[1], checkpoints / "epochs.csv", arch.monitor)
 
     listener.phase("training")
     fit_started = time.monotonic()
-    history = model.fit(
+    model.fit(
         train_ds,
         validation_data=val_ds,
         epochs=int(cfg.epochs),
-        class_weight=class_weights(train_split.y),
+        class_weight=class_weights(train_split.y, power=0.5 if arch.label_smoothing else 1.0),
         callbacks=callbacks,
         shuffle=False,  # the tf.data pipeline shuffles
         verbose=0,
     )
     if listener.should_stop():
-        raise TrainingCancelled("training was cancelled; no model was saved")
-    keep_best.restore(model)
+        raise TrainingCancelled(
+            "training was cancelled; the checkpoint is kept: resume it or delete " + str(checkpoints)
+        )
+    logs = _read_epoch_log(checkpoints / "epochs.csv")
+    best_epoch = _best_epoch(logs, arch.monitor)
+    if best_file.exists():
+        model.load_weights(best_file)
     fit_seconds = time.monotonic() - fit_started
 
     listener.phase("evaluating")
     metrics = evaluate_arrays(model, test_split.x, test_split.y)
-    metrics["split"] = SPLIT_NAMES[data.layout][test_key]
+    metrics["split"] = split_name(data, test_key)
     metrics["data"] = data.source
 
     listener.phase("saving")
-    logs = {k: [float(v) for v in values] for k, values in history.history.items()}
     meta = {
         "name": name,
         "labels": list(EMOTIONS),
@@ -155,7 +207,12 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             "resize": [int(v) for v in model.input_shape[1:3]],
             "input_range": [0, 255],
             "scaling": arch.scaling,
-            "augmentation": "flip, ±10° rotation, ±10% shift and zoom, ±20% contrast" if cfg.augment else "none",
+            "augmentation": (
+                "flip, ±10° rotation, ±10% shift and zoom, ±20% contrast"
+                + (", random erasing" if arch.random_erasing else "")
+                if cfg.augment
+                else "none"
+            ),
         },
         "architecture": cfg.arch,
         "parameters": int(model.count_params()),
@@ -165,48 +222,67 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             "val": f"{data.split_sources.get('val')} (early stopping and learning rate)",
             "test": f"{data.split_sources.get(test_key)} (final figures only)",
         },
-        "epochs": {"requested": int(cfg.epochs), "run": len(logs.get("loss", [])), "best": keep_best.best_epoch},
+        "epochs": {"requested": int(cfg.epochs), "run": len(logs.get("loss", [])), "best": best_epoch},
+        "selection": f"the epoch with the best {arch.monitor}",
+        "optimizer": arch.optimizer,
+        "label_smoothing": arch.label_smoothing,
         "batch_size": int(cfg.batch_size),
         "seed": int(cfg.seed),
         "config": asdict(cfg),
+        "command": cfg.command,
+        "machine": _machine(),
         "training_time_s": round(time.monotonic() - started, 1),
         "fit_time_s": round(fit_seconds, 1),
+        "fit_time_note": "this process only; a resumed run's earlier processes are in the epoch log's times"
+        if resuming
+        else "one uninterrupted process",
         "history": logs,
         "keras_version": keras.__version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "metrics": metrics,
     }
-    info = registry.save_model(model, name, meta, root, overwrite=cfg.overwrite)
+    info = registry.save_model(model, name, meta, root, overwrite=cfg.overwrite or resuming)
+    shutil.rmtree(checkpoints, ignore_errors=True)
     return TrainResult(info=info, metrics=metrics, history=logs)
 
 
-def _keep_best(keras: Any) -> Any:
-    """A callback keeping the best weights (a factory because Keras is imported lazily)."""
+def _machine() -> str:
+    """The machine in words, for meta.json: training times mean little without it."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            names = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} CPU cores ({cpu}), {system}"
 
-    class KeepBest(keras.callbacks.Callback):
-        """Remember the weights of the epoch with the lowest validation loss, and restore them at the end.
 
-        Keras' EarlyStopping only restores when it actually stops early; a run that
-        uses all its epochs would otherwise save the last epoch, not the best.
-        """
+def _read_epoch_log(path: Path) -> dict[str, list[float]]:
+    """The per-epoch figures CSVLogger wrote, across every process of a resumed run."""
+    if not path.exists():
+        return {}
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
+    return {k: [float(row[k]) for row in rows if row.get(k) not in (None, "")] for k in keys}
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.best_loss = math.inf
-            self.best_epoch = 0
-            self.best_weights: list[Any] | None = None
 
-        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-            loss = (logs or {}).get("val_loss", math.inf)
-            if loss < self.best_loss:
-                self.best_loss, self.best_epoch = loss, epoch + 1
-                self.best_weights = self.model.get_weights()
+def _best_epoch(logs: dict[str, list[float]], monitor: str) -> int:
+    """1-based epoch with the best ``monitor`` value (0 when nothing was logged)."""
+    values = logs.get(monitor, [])
+    if not values:
+        return 0
+    pick = max if monitor.endswith("accuracy") else min
+    return values.index(pick(values)) + 1
 
-        def restore(self, model: Any) -> None:
-            if self.best_weights is not None:
-                model.set_weights(self.best_weights)
 
-    return KeepBest()
+def _restore_best_score(checkpoint: Any, log: Path, monitor: str) -> None:
+    """Tell a fresh ModelCheckpoint the best score so far, so a resumed run keeps the true best epoch."""
+    values = _read_epoch_log(log).get(monitor, [])
+    if values:
+        checkpoint.best = max(values) if monitor.endswith("accuracy") else min(values)
 
 
 def _progress(keras: Any, listener: TrainListener, batches: int) -> Any:

@@ -1,14 +1,15 @@
-"""What several pages share: secrets, the ICE servers, the browser's context, Markdown escaping."""
+"""What several pages share: secrets, the browser's context, Markdown escaping, song lines as plain text."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 from streamlit.runtime import Runtime
 
-from emuse import config
+from emuse.music import Track
 
 
 def secrets() -> Mapping[str, Any]:
@@ -17,11 +18,6 @@ def secrets() -> Mapping[str, Any]:
         return dict(st.secrets)
     except Exception:  # no secrets.toml at all, or a malformed one: the app runs without secrets
         return {}
-
-
-def ice_servers() -> list[dict[str, Any]]:
-    """ICE servers from secrets or environment (see :func:`emuse.config.ice_servers`)."""
-    return config.ice_servers(secrets())
 
 
 def webrtc_available() -> bool:
@@ -45,3 +41,20 @@ def browser_timezone() -> str | None:
 def md(text: str) -> str:
     """Escape Markdown so a song called "*NSYNC" or "[untitled]" shows as typed."""
     return "".join("\\" + c if c in "\\`*_[]<>#|~" else c for c in text)
+
+
+def song_html(track: Track, link_text: str) -> str:
+    """One song as HTML for ``st.html``: its name and artists as plain text, one escaped Spotify link.
+
+    Not Markdown: a song called ``$\\huge{…}$`` was typeset by KaTeX and one containing
+    ``http://…`` became a link. ``st.html`` doesn't parse Markdown or math, the text is
+    escaped, and the link is :attr:`Track.open_url`, built from a valid track ID or a
+    validated Spotify URL (see :mod:`emuse.music.links`), escaped again here.
+    """
+    name, artists = html.escape(track.name), html.escape(track.artists)
+    by = f" — {artists}" if artists else ""
+    url = html.escape(track.open_url, quote=True)
+    return (
+        f'<div style="margin:.2rem 0">🎵 <b>{name}</b>{by} · '
+        f'<a href="{url}" target="_blank" rel="noopener noreferrer">{html.escape(link_text)} ↗</a></div>'
+    )

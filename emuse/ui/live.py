@@ -8,46 +8,135 @@ session state must not be touched.
 from __future__ import annotations
 
 import hashlib
+import logging
+import secrets as secrets_module
+import time
+from typing import Any
 
 import av
 import cv2
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
+from streamlit_webrtc import (
+    WebRtcMode,
+    WebRtcStreamerContext,
+    get_cloudflare_ice_servers,
+    get_hf_ice_servers,
+    get_twilio_ice_servers,
+    webrtc_streamer,
+)
 
 from emuse import config
 from emuse.labels import COLORS, EMOJI, EMOTIONS
 from emuse.mood import Mood
 from emuse.music import STRATEGIES
-from emuse.ui import state
-from emuse.ui.common import ice_servers, webrtc_available
+from emuse.ui import resources, state
+from emuse.ui.common import secrets, webrtc_available
 from emuse.ui.history import mood_recorder
 from emuse.ui.songs import recommender, songs_block
 from emuse.vision import uploads
 from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
-from emuse.vision.live import LiveSession
+from emuse.vision.live import LiveSession, LiveSlots
 from emuse.vision.media import MediaError
+
+log = logging.getLogger(__name__)
+
+
+#: Seconds after START without a connected stream before the page says why and offers the fallbacks.
+CONNECT_TIMEOUT_S = 20.0
+
+
+def ice_setup() -> tuple[list[dict[str, Any]], str]:
+    """The ICE servers for the browser and the server, and what to call them on the page.
+
+    An explicit ``ice_servers`` setting wins; else, with a TURN provider's keys (from the
+    environment or ``st.secrets``: streamlit-webrtc's own helpers read only the
+    environment), those helpers fetch short-lived credentials (cached for an hour);
+    else Google's public STUN server. A failed fetch falls back to STUN and says so.
+    Raises :class:`emuse.config.ConfigError` for a malformed setting.
+    """
+    plan = config.ice_plan(secrets())
+    if plan.kind != "provider":
+        return plan.servers or [], plan.description
+    keys = plan.keys
+    try:
+        if plan.provider == "Cloudflare TURN":
+            servers = get_cloudflare_ice_servers(keys["CLOUDFLARE_TURN_KEY_ID"], keys["CLOUDFLARE_TURN_KEY_API_TOKEN"])
+        elif plan.provider == "Twilio TURN":
+            servers = get_twilio_ice_servers(keys["TWILIO_ACCOUNT_SID"], keys["TWILIO_AUTH_TOKEN"])
+        else:
+            servers = [*get_hf_ice_servers(keys["HF_TOKEN"]), *config.DEFAULT_ICE_SERVERS]
+    except Exception as exc:  # the helpers raise ValueError, ImportError (twilio) or the provider's own errors
+        log.warning("TURN credentials from %s failed: %s", plan.provider, type(exc).__name__)
+        return [dict(s) for s in config.DEFAULT_ICE_SERVERS], (
+            f"{plan.provider} credentials could not be fetched ({type(exc).__name__}); STUN only for now"
+        )
+    return [dict(server) for server in servers], plan.description
+
+
+def connection_hint(connecting_since: float | None, now: float, playing: bool) -> str | None:
+    """What to say when START hasn't given a stream within :data:`CONNECT_TIMEOUT_S`, else ``None``."""
+    if playing or connecting_since is None or now - connecting_since < CONNECT_TIMEOUT_S:
+        return None
+    return (
+        f"The live video hasn't connected after {now - connecting_since:.0f} s. Your network (or the server's) "
+        "probably blocks WebRTC's direct connections, and no TURN relay is configured to get around it "
+        "(see 'Connection' above). Take a snapshot or upload a photo or video below instead: "
+        "they work over plain HTTPS."
+    )
+
+
+def _slot_id() -> str:
+    return st.session_state.setdefault(state.LIVE_SLOT, secrets_module.token_hex(8))
+
+
+def busy_message(limit: int) -> str:
+    return (
+        f"The server is busy: all {limit} live video slot{'s are' if limit != 1 else ' is'} in use. "
+        "Try the snapshot or an upload below (they always work), or try live video again in a minute."
+    )
+
+
+def renew_live_slot() -> bool:
+    """Renew this session's live slot (call while streaming); ``False`` when someone else holds it now."""
+    return resources.current_live_slots().acquire(_slot_id())
 
 
 def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext | None:
     """The webcam component, wired to ``session.process``; ``None`` where WebRTC can't run (AppTest).
 
     Frames the server can't keep up with are dropped, not queued: see
-    :func:`emuse.ui.runtime.drop_stale_frames`, applied once by ``Home.py``.
+    :func:`emuse.ui.runtime.drop_stale_frames`, applied once by ``Home.py``. When every
+    live slot is taken (``EMUSE_MAX_LIVE_SESSIONS``) the component isn't shown at all:
+    the visitor is told the server is busy instead of getting a black box.
     """
-    if not webrtc_available():
-        return None
     try:
-        servers = ice_servers()
+        slots = resources.current_live_slots()
+        plan = config.ice_plan(secrets())
     except config.ConfigError as exc:
         st.error(f"Live video is off: {exc}")
         return None
+    if slots.is_full_for(_slot_id()):
+        st.warning(busy_message(slots.limit), icon="⏳")
+        return None
+    if not webrtc_available():
+        st.caption(f"Connection: {plan.description}")
+        return None
+    try:
+        servers, description = ice_setup()
+    except config.ConfigError as exc:
+        st.error(f"Live video is off: {exc}")
+        return None
+    st.caption(f"Connection: {description}")
+
+    slot_id = _slot_id()
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
+        slots.acquire(slot_id)  # frames flowing renew the slot; a vanished tab's slot lapses within its TTL
         image = session.process(frame.to_ndarray(format="bgr24"))
         return av.VideoFrame.from_ndarray(image, format="bgr24")
 
-    return webrtc_streamer(
+    ctx = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
         rtc_configuration={"iceServers": servers},
@@ -55,6 +144,31 @@ def live_video(session: LiveSession, key: str = "live") -> WebRtcStreamerContext
         video_frame_callback=on_frame,
         async_processing=True,
     )
+    _track_connection(ctx, slots)
+    return ctx
+
+
+def _track_connection(ctx: WebRtcStreamerContext, slots: LiveSlots) -> None:
+    """Take the slot while streaming, give it back on STOP, and watch a START that doesn't connect."""
+    if ctx.state.playing:
+        st.session_state.pop(state.LIVE_CONNECTING_SINCE, None)
+        if not slots.acquire(_slot_id()):  # two STARTs raced for the last slot: this one lost
+            st.warning(busy_message(slots.limit), icon="⏳")
+        return
+    slots.release(_slot_id())
+    if ctx.state.signalling:
+        since = st.session_state.setdefault(state.LIVE_CONNECTING_SINCE, time.monotonic())
+        _connection_watch(since)
+    else:
+        st.session_state.pop(state.LIVE_CONNECTING_SINCE, None)
+
+
+@st.fragment(run_every=2.0)
+def _connection_watch(since: float) -> None:
+    """Re-checks every 2 s while START is connecting; says why and what to do once it takes too long."""
+    hint = connection_hint(since, time.monotonic(), playing=False)
+    if hint:
+        st.warning(hint, icon="📡")
 
 
 def mood_html(mood: Mood | None) -> str:
@@ -115,8 +229,37 @@ def correction_pills(mood: Mood | None, source: str) -> None:
         reset.button("Forget them", key=state.calibration_reset(source), on_click=cal.reset)
 
 
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def analyze_still(
+    digest: str,
+    model: str,
+    name: str,
+    video: bool,
+    _classifier: EmotionClassifier,
+    _data: bytes,
+    calibrated: tuple[float, ...] = (),
+    _calibration: Calibration | None = None,
+) -> uploads.StillResult:
+    """An upload's analysis, cached by its content hash, the model and the calibration (not the bytes themselves).
+
+    Every click on the page ("Other songs", a strategy) reruns the script; a 4K video
+    took 17-25 s to decode and analyse each time. The same bytes with the same model
+    and the same calibration bias (``calibrated``) give the same result, so it is
+    computed once (a :class:`MediaError` is not cached).
+    """
+    analyze = uploads.analyze_video if video else uploads.analyze_image
+    if _calibration is None:
+        return analyze(_classifier, _data, name)
+    return analyze(_classifier, _data, name, calibration=_calibration)
+
+
 def show_still_result(
-    classifier: EmotionClassifier, data: bytes, name: str, mime: str | None, source: str, strategy: str
+    classifier: EmotionClassifier,
+    data: bytes,
+    name: str,
+    mime: str | None,
+    source: str = "upload",
+    strategy: str = "match",
 ) -> uploads.StillResult | None:
     """A snapshot or upload through the pipeline: the annotated picture, its mood and its own songs beside it.
 
@@ -124,10 +267,23 @@ def show_still_result(
     once (the same picture on a rerun keeps them).
     """
     rec = recommender(source, strategy)
+    limit = config.live_upload_limit_bytes()
+    if len(data) > limit:
+        rec.clear()
+        st.error(
+            f"{name} is {len(data) / 2**20:.0f} MB; the Live page analyses files up to {limit // 2**20} MB. "
+            "Use a photo or a shorter, smaller clip."
+        )
+        return None
+    cal = calibration()
     try:
         with st.spinner("Analysing…"):
-            analyze = uploads.analyze_video if uploads.is_video(name, mime) else uploads.analyze_image
-            result = analyze(classifier, data, name, calibration=calibration())
+            digest = hashlib.sha256(data).hexdigest()
+            bias = tuple(round(float(b), 6) for b in cal.bias) if cal.active else ()
+            video = uploads.is_video(name, mime)
+            result = analyze_still(
+                digest, classifier.name, name, video, classifier, data, bias, cal if cal.active else None
+            )
     except MediaError as exc:
         rec.clear()
         st.error(f"{exc}")
@@ -144,7 +300,6 @@ def show_still_result(
             st.info("No face found. Face the camera, with your whole face in the picture and good light.")
             return result
         correction_pills(result.mood, source)
-        digest = hashlib.sha256(data).hexdigest()
         if st.session_state.get(state.still_digest(source)) != digest or rec.current.emotion is None:
             rec.pick_now(result.mood.label, result.mood.scores)
             st.session_state[state.still_digest(source)] = digest

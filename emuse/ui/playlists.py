@@ -23,7 +23,7 @@ from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, fetch_track, my_playlists
 from emuse.ui import state
 from emuse.ui.common import md, secrets
-from emuse.ui.songs import text, track_list
+from emuse.ui.songs import track_list
 from emuse.ui.spotify_login import spotify_client
 
 Token = dict[str, Any] | None
@@ -192,10 +192,7 @@ def _add_by_link(emotion: str, draft: Draft, rows: list[dict[str, Any]], token: 
     added = st.session_state.get(state.playlist_added(emotion))
     if added is not None and draft.dirty:
         where = next((i + 1 for i, t in enumerate(draft.tracks) if t.key == added.key), len(draft.tracks))
-        st.success(
-            f"Added “{text(added.name)}” — {text(added.artists)} as row {where} of {len(draft.tracks)}. "
-            "Press **Save** to keep it."
-        )
+        st.success(f"Added as row {where} of {len(draft.tracks)} (below). Press **Save** to keep it.")
         track_list([added], max_players=1)
 
 

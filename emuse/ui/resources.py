@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from emuse import config
 from emuse.history.store import HistoryStore, open_store
 from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.live import LiveSlots
 
 if TYPE_CHECKING:
     from emuse.music.auth import PendingLogin  # spotipy loads only on the Playlists page
@@ -45,3 +47,18 @@ def pending_spotify_logins() -> dict[str, PendingLogin]:
     the session that receives the redirect.
     """
     return {}
+
+
+@st.cache_resource
+def live_slots(limit: int) -> LiveSlots:
+    """The server's live-stream slots (``EMUSE_MAX_LIVE_SESSIONS``), shared by every session.
+
+    Keyed by the limit, so a changed setting takes effect after a restart of the
+    sessions that hold slots (their leases simply expire).
+    """
+    return LiveSlots(limit)
+
+
+def current_live_slots() -> LiveSlots:
+    """:func:`live_slots` for the configured limit (a malformed setting is a ``ConfigError``)."""
+    return live_slots(config.max_live_sessions())

@@ -1,7 +1,7 @@
 """The songs block shared by the Live and Playlists pages: players, links, 👍/👎, heading, pin.
 
-Links and players come only from :mod:`emuse.music.store` (validated track IDs);
-song names are shown as text, never as Markdown.
+Links and players come only from :mod:`emuse.music.links` (validated track IDs);
+song names are escaped HTML text, never Markdown.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from emuse.labels import EMOJI
 from emuse.mood import Mood
 from emuse.music import Feedback, Recommender, Track
 from emuse.ui import state
-from emuse.ui.common import md
+from emuse.ui.common import md, song_html
 from emuse.ui.history import mood_recorder
 
 
@@ -90,8 +90,9 @@ def track_list(
 
     At most ``max_players`` iframes, because each one is a full web player in the
     browser; the rest are links. ``steps`` puts a caption above each song (the lift
-    path), ``rate`` adds 👍/👎 (``st.feedback``) for that recommender and source. Names are text,
-    never Markdown; links come only from :mod:`emuse.music.store` (validated IDs).
+    path), ``rate`` adds 👍/👎 (``st.feedback``) for that recommender and source. Names are
+    escaped HTML text (:func:`emuse.ui.common.song_html`), never Markdown; links come only
+    from :mod:`emuse.music.links` (validated IDs).
     """
     shown = 0
     for i, track in enumerate(tracks):
@@ -99,16 +100,16 @@ def track_list(
             st.caption(steps[i])
         if players and track.embed_url and shown < max_players:
             st.iframe(track.embed_url, height=80)
-            line = f"[Open “{text(track.name)}” in Spotify ↗]({track.open_url})"
+            line = song_html(track, "Open in Spotify")
             shown += 1
         else:
-            verb = "Open in Spotify" if track.track_id else "Find on Spotify"
-            line = f"🎵 **{text(track.name)}** — {text(track.artists)} · [{verb} ↗]({track.open_url})"
+            line = song_html(track, "Open in Spotify" if track.embed_url else "Find on Spotify")
         if rate is None:
-            st.markdown(line)
+            st.html(line)
             continue
         link, thumbs = st.columns([3, 1], vertical_alignment="center")
-        link.markdown(line)
+        with link:
+            st.html(line)
         rec, source = rate
         key = state.rate_song(source, rec.current.serial, i)
         with thumbs:

@@ -17,6 +17,8 @@ RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
 RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
 MUSIC_FEEDBACK = "_music_feedback"  # emuse.music.Feedback: this session's 👍/👎, shared by its recommenders
 CALIBRATION = "calibration"  # emuse.vision.calibration.Calibration learned from this session's corrections
+LIVE_SLOT = "_live_slot"  # this session's id in emuse.vision.live.LiveSlots
+LIVE_CONNECTING_SINCE = "_live_connecting_since"  # time.monotonic() when START began connecting
 
 # Mood history
 HISTORY_SESSION_ID = "history_session_id"
@@ -41,6 +43,7 @@ PICK_PLAYLISTS = "_pl_pick"
 
 # Train & Evaluate
 TRAIN_JOB = "train_job"  # id of the job this browser session started or watches
+TRAIN_TAB = "train_tab"  # which of the Train / Evaluate tabs is open
 
 
 def more_songs(source: str) -> str:

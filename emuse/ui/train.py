@@ -86,25 +86,36 @@ def _job_panel(job_id: str, was_active: bool) -> None:
         with st.expander("Log"):
             st.code(job.log_tail() or "(empty)")
     history = status.get("history") or {}
-    if history.get("loss"):
+    if history.get("loss") and status.get("state") != "done":  # a finished model's curves are in its details
         st.plotly_chart(charts.history_figure(history), key=f"curves_{job_id}")
 
 
-def train_form() -> None:
-    """Choose data, architecture, epochs, batch size and a name; start a training job."""
+def task_tabs() -> tuple[Any, Any]:
+    """The Train / Evaluate tabs; keyed, so the one a person picked stays picked across reruns and jobs."""
+    train_tab, eval_tab = st.tabs(["Train a model", "Evaluate a model"], key=state.TRAIN_TAB)
+    return train_tab, eval_tab
+
+
+def train_form(busy: bool) -> None:
+    """Choose data, architecture, epochs, batch size and a name; start a training job.
+
+    The form is drawn even while a job runs (its button disabled): a widget that is not drawn
+    loses its value, which is how the form used to forget the person's choices after every job.
+    """
     with st.form("train_form"):
         path, upload = data_inputs("train")
         arch = st.selectbox(
             "Architecture",
             list(ARCHITECTURES),
-            index=list(ARCHITECTURES).index("mini_xception"),
+            index=list(ARCHITECTURES).index("emuse_resnet"),
             format_func=lambda name: f"{name}: {ARCHITECTURES[name].description}",
+            key="train_arch",
         )
         col1, col2, col3 = st.columns(3)
-        epochs = col1.number_input("Epochs (at most)", 1, 1000, 30)
-        batch_size = col2.number_input("Batch size", 1, 1024, 64)
-        name = col3.text_input("Model name", placeholder="automatic")
-        if st.form_submit_button("Start training", type="primary"):
+        epochs = col1.number_input("Epochs (at most)", 1, 1000, 30, key="train_epochs")
+        batch_size = col2.number_input("Batch size", 1, 1024, 64, key="train_batch")
+        name = col3.text_input("Model name", placeholder="automatic", key="train_name")
+        if st.form_submit_button("Start training", type="primary", disabled=busy):
             request = {"kind": "train", "arch": arch, "epochs": int(epochs), "batch_size": int(batch_size)}
             try:
                 request["name"] = registry.check_name(name) if name.strip() else None
@@ -113,26 +124,42 @@ def train_form() -> None:
                 st.error(str(exc))
 
 
-def eval_form() -> None:
+#: The splits an evaluation can use, in words (FER2013's own names in brackets).
+SPLIT_LABELS = {
+    "val": "val/ (PublicTest; the CSV's PublicTest rows)",
+    "test": "test/ (PrivateTest)",
+    "train": "train/ (Training)",
+}
+
+
+def eval_form(busy: bool) -> None:
     """Choose a registered model, data and split; start an evaluation job."""
     with st.form("eval_form"):
         names = [info.name for info in registry.list_models()]
-        model = st.selectbox("Model", names)
+        model = st.selectbox("Model", names, key="eval_model")
         path, upload = data_inputs("eval")
-        split = st.selectbox("Split", ["test", "val", "train"], help="test = PrivateTest, val = PublicTest")
-        save = st.checkbox("Save the figures in the model's meta.json", value=True)
-        if st.form_submit_button("Evaluate") and model:
+        split = st.selectbox("Split", list(SPLIT_LABELS), format_func=SPLIT_LABELS.get, key="eval_split")
+        save = st.checkbox("Save the figures with the model", value=True, key="eval_save")
+        if st.form_submit_button("Evaluate", disabled=busy) and model:
             start({"kind": "evaluate", "model": model, "split": split, "save": save}, path, upload)
 
 
 def models_comparison(models: list[registry.ModelInfo]) -> None:
     """Every registered model's accuracy and macro F1, as a table and a chart."""
+    column = st.column_config
     st.dataframe(
         charts.comparison_frame(models),
         hide_index=True,
+        column_order=["model", "default", "origin", "architecture", "accuracy", "macro_f1", "evaluated_on", "trained"],
         column_config={
-            "accuracy": st.column_config.ProgressColumn("accuracy", format="%.3f", min_value=0, max_value=1),
-            "macro_f1": st.column_config.ProgressColumn("macro F1", format="%.3f", min_value=0, max_value=1),
+            "model": column.TextColumn("Model"),
+            "default": column.CheckboxColumn("Default", width="small"),
+            "origin": column.TextColumn("From"),
+            "architecture": column.TextColumn("Network"),
+            "accuracy": column.ProgressColumn("Accuracy", format="%.1f%%", min_value=0, max_value=100),
+            "macro_f1": column.ProgressColumn("Macro F1", format="%.3f", min_value=0, max_value=1),
+            "evaluated_on": column.TextColumn("Evaluated on"),
+            "trained": column.TextColumn("Training"),
         },
     )
     if (figure := charts.comparison_figure(models)) is not None:
@@ -157,3 +184,24 @@ def model_details(models: list[registry.ModelInfo], job: jobs.Job | None) -> Non
     right.dataframe(charts.per_class_frame(metrics), column_config={"support": st.column_config.NumberColumn()})
     if chosen.meta.get("history"):
         st.plotly_chart(charts.history_figure(chosen.meta["history"]), key="model_curves")
+
+
+def delete_models(models: list[registry.ModelInfo]) -> None:
+    """Delete a model a person trained (the shipped ones are part of eMuse and stay)."""
+    trained = [info.name for info in models if not registry.is_shipped(info.path)]
+    if not trained:
+        return
+    with st.expander("Delete a model you trained"), st.form("delete_model"):
+        name = st.selectbox("Model", trained, key="delete_model_name")
+        sure = st.checkbox("Yes, delete its files", key="delete_model_sure")
+        if st.form_submit_button("Delete"):
+            if not sure:
+                st.warning("Tick “Yes, delete its files” first.")
+                return
+            try:
+                registry.delete_model(name)
+            except registry.ModelError as exc:
+                st.error(str(exc))
+                return
+            st.toast(f"Deleted {name}.")
+            st.rerun()

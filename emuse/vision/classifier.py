@@ -27,6 +27,17 @@ installed, a process never imports TensorFlow at all. Measured on this project's
 machine: 0.6 s and about 100 MB resident to the first classified face, against
 7.7 s and about 780 MB through TensorFlow.
 
+Test-time augmentation and ensembles are properties of the registered model, so
+``evaluate``, ``analyze``, the Live page and the bench score faces the same way:
+
+- ``"inference": {"tta": "mirror"}`` in ``meta.json`` scores each face and its
+  horizontal mirror in one batched call and averages the two probability vectors.
+- A folder whose ``meta.json`` has ``"ensemble": {"members": [{"model": NAME,
+  "weight": W}, ...]}`` (and no ``model.keras``) is the weighted mean of its members'
+  scores; each member keeps its own TTA.
+- ``"framing"`` says how a Haar-convention face box becomes the crop the model was
+  trained on (:mod:`emuse.vision.framing`).
+
 One classifier is loaded per process and shared by every video session (the UI
 wraps it in ``st.cache_resource``). Calls are serialised with a lock: a forward pass
 takes well under a few milliseconds, and a lock is simpler to reason about than
@@ -54,6 +65,7 @@ from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, reorder_scores
 from emuse.quiet import import_keras, silenced_stderr
 from emuse.vision.detect import Box
+from emuse.vision.framing import Framing, crop, model_crop_box
 
 log = logging.getLogger(__name__)
 #: ``silenced_stderr`` swaps file descriptor 2 process-wide; two threads doing it at once could
@@ -61,6 +73,8 @@ log = logging.getLogger(__name__)
 _STDERR_LOCK = threading.Lock()
 
 BACKENDS = ("auto", "tflite", "keras")
+#: Test-time augmentations a model's meta.json may ask for.
+TTA_MODES = ("none", "mirror")
 #: Largest difference allowed between a converted model's scores and the Keras model's.
 TFLITE_TOLERANCE = 1e-3
 
@@ -75,6 +89,16 @@ class EmotionClassifier:
         height, width, channels = self.info.input_shape
         self.size = (width, height)
         self.channels = channels
+        self.framing = Framing.from_meta(self.info.meta)
+        self.tta = str((self.info.meta.get("inference") or {}).get("tta", "none"))
+        if self.tta not in TTA_MODES:
+            raise registry.ModelError(
+                f"{self.info.path / 'meta.json'}: inference.tta {self.tta!r} must be one of {', '.join(TTA_MODES)}"
+            )
+        #: An ensemble's members and their weights (empty for a single network).
+        self.members: list[tuple[EmotionClassifier, float]] = [
+            (EmotionClassifier(name, backend=backend), weight) for name, weight in self.info.members
+        ]
         self._lock = threading.Lock()  # one forward pass at a time
         self._keras_lock = threading.Lock()  # one lazy Keras load
         self._model: Any = None
@@ -84,7 +108,10 @@ class EmotionClassifier:
         #: Why the TFLite backend is not in use, when it was wanted and is not.
         self.backend_note = ""
 
-        if backend == "keras":
+        if self.members:
+            if any(member.size != self.size for member, _ in self.members):
+                raise registry.ModelError(f"{self.info.name}: every member of an ensemble needs the same input size")
+        elif backend == "keras":
             self._keras()
         elif backend == "tflite":
             self._tflite = self._load_tflite(convert=True)
@@ -111,39 +138,59 @@ class EmotionClassifier:
 
     @property
     def backend(self) -> str:
-        """The backend answering now: ``"tflite"`` or ``"keras"``."""
+        """The backend answering now: ``"tflite"`` or ``"keras"`` (an ensemble: its slowest member's)."""
+        if self.members:
+            return "keras" if any(m.backend == "keras" for m, _ in self.members) else "tflite"
         return "tflite" if self._tflite is not None else "keras"
 
     @property
     def tflite_runtime(self) -> str | None:
         """Which TFLite interpreter runs the model: ``"ai_edge_litert"``, ``"tensorflow"`` or ``None``."""
+        if self.members:
+            return self.members[0][0].tflite_runtime
         return self._tflite.runtime if self._tflite is not None else None
 
     def wait_ready(self, timeout: float | None = None) -> str:
         """Wait for a background conversion (if any) to finish; returns :attr:`backend`."""
+        for member, _ in self.members:
+            member.wait_ready(timeout)
         if self._converter is not None:
             self._converter.join(timeout)
         return self.backend
 
     def crop_faces(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
-        """Face crops resized to the model's input, as an (N, H, W) uint8 batch."""
+        """Face crops framed as the model's training faces were, resized to its input: (N, H, W) uint8."""
         width, height = self.size
         batch = np.empty((len(boxes), height, width), dtype=np.uint8)
-        for i, (x, y, w, h) in enumerate(boxes):
-            crop = gray[max(0, y) : y + h, max(0, x) : x + w]
-            cv2.resize(crop, (width, height), dst=batch[i], interpolation=cv2.INTER_AREA)
+        for i, box in enumerate(boxes):
+            face = crop(gray, model_crop_box(box, self.framing))
+            cv2.resize(face, (width, height), dst=batch[i], interpolation=cv2.INTER_AREA)
         return batch
 
     def predict_batch(self, faces: np.ndarray) -> np.ndarray:
-        """Scores (N, 7) in :data:`~emuse.labels.EMOTIONS` order for an (N, H, W) uint8 batch."""
+        """Scores (N, 7) in :data:`~emuse.labels.EMOTIONS` order for an (N, H, W) uint8 batch.
+
+        With mirror TTA the faces and their mirrors go through the network in one call
+        and the two halves' probabilities are averaged; an ensemble averages its members'
+        scores with their weights.
+        """
         if len(faces) == 0:
             return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
+        if self.members:
+            total = sum(weight for _, weight in self.members)
+            return sum(weight * member.predict_batch(faces) for member, weight in self.members) / total
+        if self.tta == "mirror":
+            faces = np.concatenate([faces, faces[:, :, ::-1]])
         x = faces.astype(np.float32)[..., None]
         if self.channels == 3:
             x = np.repeat(x, 3, axis=-1)
         with self._lock:
             scores = self._tflite.run(x) if self._tflite is not None else self._run_keras(x)
-        return reorder_scores(scores, self.info.labels)
+        scores = reorder_scores(scores, self.info.labels)
+        if self.tta == "mirror":
+            half = len(scores) // 2
+            scores = (scores[:half] + scores[half:]) / 2
+        return scores
 
     def classify(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """Scores for every box of one grayscale frame, in one batched call."""
@@ -271,14 +318,14 @@ class _TFLiteRunner:
         self._input, self._output = input_details["index"], output_details["index"]
         self.input_shape = tuple(int(v) for v in input_details["shape"][1:])
         self.outputs = int(output_details["shape"][-1])
-        self._batch = 1
+        self._shape = tuple(int(v) for v in input_details["shape"])
         self.runtime = interpreter_class.__module__.split(".")[0]
 
     def run(self, x: np.ndarray) -> np.ndarray:
-        if len(x) != self._batch:
+        if x.shape != self._shape:
             self._interpreter.resize_tensor_input(self._input, list(x.shape))
             self._interpreter.allocate_tensors()
-            self._batch = len(x)
+            self._shape = x.shape
         self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, dtype=np.float32))
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).copy()

@@ -22,6 +22,7 @@ import statistics
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,3 +102,54 @@ class LiveSession:
             self._times.clear()
             self._durations.clear()
         self.analyzer.reset()
+
+
+class LiveSlots:
+    """At most ``limit`` live streams per server process; the rest are told the server is busy.
+
+    Ten tabs on two cores used to give two streams and eight black boxes with no
+    word. A session holds a slot while it streams and renews it with every frame
+    (and from the page, twice a second); a slot not renewed for ``ttl_s`` is free
+    again, so a tab closed without STOP gives its slot back within 10 s without
+    anyone's help. Thread-safe (the video threads renew); one per process.
+    """
+
+    def __init__(self, limit: int, ttl_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1:
+            raise ValueError(f"the live session limit must be 1 or more, not {limit}")
+        self.limit = limit
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._held: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _expire(self, now: float) -> None:
+        for session, seen in list(self._held.items()):
+            if now - seen > self.ttl_s:
+                del self._held[session]
+
+    def acquire(self, session: str) -> bool:
+        """Take or renew ``session``'s slot; ``False`` when every slot is held by someone else."""
+        with self._lock:
+            now = self._clock()
+            self._expire(now)
+            if session in self._held or len(self._held) < self.limit:
+                self._held[session] = now
+                return True
+            return False
+
+    def is_full_for(self, session: str) -> bool:
+        """Whether ``session`` would be refused now (without taking anything)."""
+        with self._lock:
+            self._expire(self._clock())
+            return session not in self._held and len(self._held) >= self.limit
+
+    def release(self, session: str) -> None:
+        with self._lock:
+            self._held.pop(session, None)
+
+    @property
+    def in_use(self) -> int:
+        with self._lock:
+            self._expire(self._clock())
+            return len(self._held)

@@ -2,7 +2,7 @@
 
 :func:`synthetic_frames` moves a still photo slightly over a 640x480 canvas, like a
 person in front of a webcam. It takes the image as an argument so this module needs
-no data package; :func:`astronaut_clip` is the standard clip (scikit-image's photo).
+no data package; :func:`astronaut_clip` is the standard clip (scikit-image's photo, passed in).
 The app never calls this module.
 """
 
@@ -53,17 +53,13 @@ def synthetic_frames(
     return frames
 
 
-def astronaut_clip(count: int = 150, seed: int = 0) -> list[np.ndarray]:
+def astronaut_clip(astronaut: np.ndarray, count: int = 150, seed: int = 0) -> list[np.ndarray]:
     """The benchmark's and tests' clip: scikit-image's astronaut photo, head and shoulders, swaying.
 
-    Eileen Collins, smiling, public domain. Needs scikit-image (a development
-    dependency); the app never calls this.
+    Eileen Collins, smiling, public domain. The caller passes ``skimage.data.astronaut()``:
+    scikit-image is a development dependency, and the app (``emuse/``) never imports it.
     """
-    try:
-        from skimage import data
-    except ImportError as exc:
-        raise RuntimeError("the astronaut clip needs scikit-image: pip install -r requirements-dev.txt") from exc
-    head = data.astronaut()[0:230, 80:380]  # her face is at about (144, 113) of this crop
+    head = astronaut[0:230, 80:380]  # her face is at about (144, 113) of this crop
     return synthetic_frames(head, count, scale=1.6, anchor=(144, 113), seed=seed)
 
 

@@ -69,7 +69,9 @@ def test_page_offers_training_and_compares_models() -> None:
     assert {b.label for b in at.button} >= {"Start training", "Evaluate"}
     table = at.dataframe[0].value
     assert table["model"].tolist() == ["good_model", "fer2013_mini_xception"]  # best macro F1 first
-    assert table["accuracy"].iloc[0] == pytest.approx(58 / 70)  # every 5th image called happy: 12 mistakes
+    assert table["accuracy"].iloc[0] == pytest.approx(100 * 58 / 70, abs=0.05)  # every 5th called happy: 12 mistakes
+    assert table["evaluated_on"].tolist() == ["PrivateTest", "not evaluated"]  # words, never "None"
+    assert not table.isin(["None"]).any().any()
     details = next(s for s in at.selectbox if s.label == "Details for")
     assert details.value == "fer2013_mini_xception"  # default model first in the registry
     details.set_value("good_model").run()
@@ -105,7 +107,8 @@ def test_running_job_is_reattached_with_progress_and_cancel() -> None:
     )
     at = run_page()
     assert at.subheader[0].value == "Running: train · mini_xception"
-    assert not at.tabs  # no second training can be started from the page
+    # no second job can be started from the page, but the forms stay (and keep what the person chose)
+    assert [b.disabled for b in at.button if b.label in ("Start training", "Evaluate")] == [True, True]
     text = at.get("progress")[0].proto.text
     assert text.startswith("Epoch 2/10 · batch 3/9 · about 2 min left")
     cancel = next(b for b in at.button if b.label == "Cancel")
@@ -119,7 +122,7 @@ def test_failed_job_shows_the_error() -> None:
     fake_job("failed", error="/data/fer.csv, row 7: 2000 pixel values, expected 2304")
     at = run_page()
     assert any("row 7: 2000 pixel values" in e.value for e in at.error)
-    assert at.tabs  # a new job can be started
+    assert not next(b for b in at.button if b.label == "Start training").disabled  # a new job can be started
 
 
 def test_start_training_needs_data(tmp_path: Path) -> None:
@@ -149,9 +152,10 @@ def test_start_training_starts_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyP
     at.button(key="FormSubmitter:train_form-Start training").click().run()
     assert not at.exception
     assert started == [
-        {"kind": "train", "arch": "mini_xception", "epochs": 3, "batch_size": 64, "name": None, "data": str(data)}
+        {"kind": "train", "arch": "emuse_resnet", "epochs": 3, "batch_size": 64, "name": None, "data": str(data)}
     ]
     assert any("model **good_model**" in s.value for s in at.success)
+    assert at.number_input(key="train_epochs").value == 3  # the form keeps what was chosen after the job
 
 
 def test_page_renders_without_tensorflow() -> None:
@@ -164,3 +168,19 @@ def test_page_renders_without_tensorflow() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.stdout.split() == ["False", "False"], proc.stderr[-2000:]
+
+
+def test_a_trained_model_can_be_deleted_from_the_page_and_a_shipped_one_cannot(monkeypatch) -> None:
+    user = registry.roots()[1]
+    base = {"labels": list(EMOTIONS), "input_shape": [48, 48, 1], "architecture": "emuse_resnet"}
+    registry.write_meta(user / "my_model", base)
+    at = run_page()
+    assert at.dataframe[0].value.set_index("model").loc["my_model", "origin"] == "trained here"
+    assert at.selectbox(key="delete_model_name").options == ["my_model"]  # only trained models can go
+    at.button(key="FormSubmitter:delete_model-Delete").click().run()
+    assert any("Tick" in w.value for w in at.warning) and (user / "my_model").exists()
+    at.checkbox(key="delete_model_sure").check()
+    at.button(key="FormSubmitter:delete_model-Delete").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not (user / "my_model").exists()
+    assert "my_model" not in at.dataframe[0].value["model"].tolist()

@@ -247,6 +247,9 @@ def start_streamlit(
     ``EMUSE_ICE_SERVERS='[]'``: browser and server are on the same machine, so no STUN
     server (none is reachable here anyway; a configured one only delays ICE gathering).
     ``EMUSE_DATA_DIR`` keeps history and jobs out of the checkout.
+    ``EMUSE_MAX_LIVE_SESSIONS=100``: these tests open streams back to back (the lifecycle
+    test, 50 of them), faster than a vanished tab's live slot expires; the limit itself
+    is tested in ``tests/pages/test_live.py``.
     """
     port = free_port()
     data_dir = Path(data_dir)
@@ -255,6 +258,7 @@ def start_streamlit(
     full_env = {
         **os.environ,
         "EMUSE_ICE_SERVERS": "[]",
+        "EMUSE_MAX_LIVE_SESSIONS": "100",
         "EMUSE_DATA_DIR": str(data_dir),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),

@@ -59,7 +59,8 @@ def test_recorder_records_songs(store: HistoryStore) -> None:
     assert list(songs["event"]) == ["recommended", "played"] and set(songs["session"]) == {"web-1"}
 
 
-def test_recorder_keeps_going_when_the_database_fails(store: HistoryStore, data_dir: Path) -> None:
+def test_recorder_keeps_going_when_the_database_fails(sqlite_store: HistoryStore, data_dir: Path) -> None:
+    store = sqlite_store  # locks the SQLite file itself
     recorder = MoodRecorder(HistoryStore(store.url, busy_timeout_s=0.02, retries=1), "web-1", "live")
     locker = sqlite3.connect(data_dir / "history.sqlite", isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")

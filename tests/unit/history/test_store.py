@@ -23,7 +23,8 @@ from tests.support.moods import mood
 from tests.support.paths import ROOT
 
 
-def test_default_database_is_a_wal_sqlite_file_in_the_data_dir(store: HistoryStore, data_dir: Path) -> None:
+def test_default_database_is_a_wal_sqlite_file_in_the_data_dir(sqlite_store: HistoryStore, data_dir: Path) -> None:
+    store = sqlite_store  # about the SQLite file itself
     path = data_dir / "history.sqlite"
     assert store.url == database_url() == f"sqlite:///{path}"
     assert path.is_file()
@@ -322,7 +323,8 @@ def test_unopenable_location_gives_a_clear_error(tmp_path: Path) -> None:
         open_store(f"sqlite:///{tmp_path / 'missing-folder' / 'history.sqlite'}")
 
 
-def test_a_database_file_deleted_under_a_running_app_is_recreated(store: HistoryStore, data_dir: Path) -> None:
+def test_a_database_file_deleted_under_a_running_app_is_recreated(sqlite_store: HistoryStore, data_dir: Path) -> None:
+    store = sqlite_store  # about the SQLite file itself
     store.add_mood("s", "live", mood())
     store.dispose()
     for path in data_dir.glob("history.sqlite*"):

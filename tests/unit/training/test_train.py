@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -215,7 +217,7 @@ def test_background_job_reports_progress_and_can_be_cancelled(fer_csv: Path, mod
     assert status["data"]["counts"]["train"]["happy"] == 12
     job.cancel()
     status = wait_for(job, jobs.FINAL_STATES, timeout=120)
-    assert status["state"] == "cancelled" and not (models_root / "cancelled").exists()
+    assert status["state"] == "cancelled" and "cancelled" not in [m.name for m in registry.list_models()]
     assert not (job.path / "upload").exists()  # the uploaded copy is removed when the job ends
     assert jobs.active_job() is None
 
@@ -234,3 +236,28 @@ def test_evaluation_job_saves_metrics(trained: tuple[registry.ModelInfo, Recorde
     assert status["state"] == "done", status.get("error")
     assert status["model"] == "tiny" and status["metrics"]["n"] == 28 and status["progress"] == 1.0
     assert registry.resolve("tiny").meta["metrics"]["split"] == "PublicTest"
+
+
+def test_a_killed_training_job_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    folder = synthetic.make_folders(tmp_path / "fer", per_class=6, splits=("train", "val"))
+    request = {"kind": "train", "arch": "emuse_resnet", "epochs": 3, "batch_size": 8, "data": str(folder)}
+    job, started = jobs.start_job(request)
+    assert started and job.request()["name"] == f"emuse_resnet_{job.id}"  # fixed now, so a resume saves under it
+    log = job.path / "checkpoint" / "epochs.csv"
+    deadline = time.monotonic() + 300
+    while not (log.is_file() and len(log.read_text().splitlines()) >= 2) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.kill(json.loads((job.path / "pid.json").read_text())["pid"], signal.SIGKILL)  # the session ends
+    status = wait_for(job, jobs.FINAL_STATES, timeout=60)
+    assert status["state"] == "failed" and "stopped unexpectedly" in status["error"]
+    epochs = jobs.resumable_epochs(job)
+    assert epochs >= 1
+    resumed, started = jobs.resume_job(job)
+    assert started and resumed == job and job.request()["resume"] is True
+    status = wait_for(job, ("done", "failed"), timeout=300)
+    assert status["state"] == "done", (status, job.log_tail())
+    meta = registry.resolve(status["model"]).meta
+    assert meta["epochs"]["run"] == 3 and len(meta["history"]["loss"]) == 3
+    assert not (job.path / "checkpoint").exists()  # cleaned up once the model is saved
+    with pytest.raises(jobs.JobError, match="no checkpoint"):
+        jobs.resume_job(job)

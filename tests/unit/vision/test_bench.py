@@ -27,7 +27,9 @@ FULL_SCANS = DetectorSettings(full_scan_every=1)
 
 @pytest.fixture(scope="module")
 def clip() -> list[np.ndarray]:
-    return synthetic_clip.astronaut_clip(150)
+    from skimage import data
+
+    return synthetic_clip.astronaut_clip(data.astronaut(), 150)
 
 
 def test_optimized_path_agrees_with_full_scans_and_keras(fast, reference, clip) -> None:

