@@ -5,7 +5,7 @@ Wiring only: the widgets live in ``emuse.ui.train``, the jobs in ``emuse.trainin
 
 import streamlit as st
 
-from emuse import registry
+from emuse import config, registry
 from emuse.training import jobs
 from emuse.ui import runtime
 from emuse.ui import train as train_ui
@@ -17,7 +17,11 @@ st.caption(
     "or an upload), then see where it confuses one emotion for another."
 )
 
-active = jobs.active_job()
+try:
+    active = jobs.active_job()
+except config.ConfigError as exc:  # e.g. EMUSE_DATA_DIR names a file: say so, not a traceback
+    st.error(str(exc))
+    st.stop()
 job = train_ui.shown_job(active)
 if job is not None:
     train_ui.job_panel(job.id, active is not None)

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from emuse import registry
-from emuse.training import charts, jobs
+from emuse.training import charts, jobs, paths
 from emuse.training.architectures import ARCHITECTURES
 from emuse.training.data import DataError
 from emuse.training.data_checks import check_upload, quick_check
@@ -21,9 +21,19 @@ from emuse.ui import state
 
 
 def data_inputs(key: str) -> tuple[str, UploadedFile | None]:
-    """An upload box and a server path; returns (path, upload)."""
+    """An upload box and, where the deployment configured data folders, a server path; returns (path, upload).
+
+    A public deployment configures none, so visitors get no field to probe the server's files with.
+    """
     upload = st.file_uploader("Upload fer2013.csv or a .zip of image folders", type=["csv", "zip"], key=f"{key}_up")
-    path = st.text_input("…or a path on the server", placeholder="/data/fer2013.csv", key=f"{key}_path")
+    if not paths.server_paths_enabled():
+        return "", upload
+    path = st.text_input(
+        "…or a path on the server",
+        placeholder="fer2013-train-val.zip",
+        key=f"{key}_path",
+        help="Inside the data folders this server allows (EMUSE_DATA_DIR, EMUSE_TRAIN_DATA_DIRS).",
+    )
     return path.strip(), upload
 
 
@@ -33,10 +43,14 @@ def start(request: dict[str, Any], path: str, upload: UploadedFile | None) -> No
         if upload is not None:
             check_upload(upload.name, upload)
         elif path:
-            quick_check(path)
-            request["data"] = path
+            allowed = paths.allowed_data_path(path)
+            quick_check(allowed)
+            request["data"] = str(allowed)
         else:
-            st.error("Choose the data: upload a file or type a path on the server.")
+            st.error(
+                "Choose the data: upload a file"
+                + (" or type a path on the server." if paths.server_paths_enabled() else ".")
+            )
             return
         job, started = jobs.start_job(request, (upload.name, upload) if upload is not None else None)
     except (DataError, registry.ModelError, jobs.JobError) as exc:
@@ -81,8 +95,10 @@ def _job_panel(job_id: str, was_active: bool) -> None:
         )
     elif status.get("state") == "cancelled":
         st.info(f"Cancelled {what}. Nothing was saved.")
+        resume_button(job)
     else:
         st.error(f"{what} failed: {status.get('error', 'unknown error')}")
+        resume_button(job)
         with st.expander("Log"):
             st.code(job.log_tail() or "(empty)")
     history = status.get("history") or {}
@@ -94,6 +110,21 @@ def task_tabs() -> tuple[Any, Any]:
     """The Train / Evaluate tabs; keyed, so the one a person picked stays picked across reruns and jobs."""
     train_tab, eval_tab = st.tabs(["Train a model", "Evaluate a model"], key=state.TRAIN_TAB)
     return train_tab, eval_tab
+
+
+def resume_button(job: jobs.Job) -> None:
+    """Go on with a stopped training from its last checkpointed epoch."""
+    epochs = jobs.resumable_epochs(job)
+    if not epochs:
+        return
+    if st.button(f"Resume from epoch {epochs + 1}", type="primary", key=f"resume_{job.id}"):
+        try:
+            jobs.resume_job(job)
+        except jobs.JobError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[state.TRAIN_JOB] = job.id
+        st.rerun()
 
 
 def train_form(busy: bool) -> None:

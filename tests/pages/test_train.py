@@ -125,7 +125,8 @@ def test_failed_job_shows_the_error() -> None:
     assert not next(b for b in at.button if b.label == "Start training").disabled  # a new job can be started
 
 
-def test_start_training_needs_data(tmp_path: Path) -> None:
+def test_start_training_needs_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMUSE_TRAIN_DATA_DIRS", str(tmp_path))
     at = run_page()
     at.button(key="FormSubmitter:train_form-Start training").click().run()
     assert any("Choose the data" in e.value for e in at.error)
@@ -137,6 +138,7 @@ def test_start_training_needs_data(tmp_path: Path) -> None:
 
 
 def test_start_training_starts_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMUSE_TRAIN_DATA_DIRS", str(tmp_path))
     started: list[dict] = []
 
     def fake_start(request: dict, upload: object = None) -> tuple[jobs.Job, bool]:
@@ -184,3 +186,44 @@ def test_a_trained_model_can_be_deleted_from_the_page_and_a_shipped_one_cannot(m
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert not (user / "my_model").exists()
     assert "my_model" not in at.dataframe[0].value["model"].tolist()
+
+
+def test_server_paths_are_offered_only_inside_configured_folders(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("EMUSE_DATA_DIR", "")  # a public deployment configures no data folders
+    monkeypatch.delenv("EMUSE_TRAIN_DATA_DIRS", raising=False)
+    at = run_page()
+    assert not [t for t in at.text_input if t.key == "train_path"]  # no field to probe the server's files with
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    monkeypatch.setenv("EMUSE_TRAIN_DATA_DIRS", str(allowed))
+    at = run_page()
+    secret = tmp_path / "users.csv"
+    secret.write_text("user,password_hash\nroot,x\n")
+    for probe in (str(secret), "/", "../users.csv", "/no/such/file"):
+        at.text_input(key="train_path").input(probe)
+        at.button(key="FormSubmitter:train_form-Start training").click().run()
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and "must be inside the data folders" in errors[0], (probe, errors)
+        assert "password_hash" not in errors[0]
+
+
+def test_a_stopped_training_with_a_checkpoint_offers_to_resume(monkeypatch) -> None:
+    job = fake_job("failed", error="the job's process stopped unexpectedly (killed, out of memory...)")
+    (job.path / "checkpoint").mkdir()
+    (job.path / "checkpoint" / "epochs.csv").write_text("epoch,loss\n0,1.9\n1,1.7\n")
+    resumed: list[jobs.Job] = []
+    monkeypatch.setattr(jobs, "resume_job", lambda j: (resumed.append(j), (j, True))[1])
+    at = run_page()
+    button = next(b for b in at.button if b.label == "Resume from epoch 3")
+    button.click().run()
+    assert not at.exception and [j.id for j in resumed] == [job.id]
+
+
+def test_a_data_folder_that_is_a_file_is_explained(tmp_path: Path, monkeypatch) -> None:
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("EMUSE_DATA_DIR", str(not_a_folder))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert any("EMUSE_DATA_DIR" in e.value and "is a file" in e.value for e in at.error)
