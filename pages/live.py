@@ -8,16 +8,18 @@ from emuse import config, registry
 from emuse.ui import resources, runtime, state
 from emuse.ui.history import mood_recorder, recording_toggle
 from emuse.ui.live import (
+    calibration,
+    correction_pills,
     detector_select,
     live_video,
     mood_html,
     record_still_once,
     renew_live_slot,
     show_still_result,
-    songs_for_mood,
     strategy_select,
 )
 from emuse.ui.live_stream import watch_stream
+from emuse.ui.songs import follow_live_mood, recommender, song_note, songs_block
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
@@ -45,6 +47,8 @@ if live is None or live.model_name != model_name or live.detector_asked != detec
     live = st.session_state[state.LIVE_SESSION] = LiveSession(classifier, detector_settings=detector)
 if live.detector_note:
     st.sidebar.caption(live.detector_note)
+live.analyzer.calibration = calibration()  # the person's corrections, applied in the video thread
+songs = recommender("live", strategy)
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
@@ -83,18 +87,20 @@ def mood_panel() -> None:
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
         f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name} · {live.detector}"
     )
+    correction_pills(update.mood, "live")
     recorder = mood_recorder("live")
     if recorder is not None:
         recorder.observe(update.mood)
-    if update.mood and update.mood.label != st.session_state.get(state.LIVE_MOOD):
+    if update.mood:
         st.session_state[state.LIVE_MOOD] = update.mood.label
-        st.rerun(scope="app")  # the smoothed mood really changed: refresh the songs below the video
+    if follow_live_mood(songs, update.mood):
+        st.rerun(scope="app")  # a new mood held long enough: new songs below the video
+    song_note(songs, update.mood)
 
 
 with mood_col:
     mood_panel()
-    songs_box = st.container()  # filled last: the songs follow the live mood, or else the latest snapshot/upload
-song_mood, song_source = (st.session_state.get(state.LIVE_MOOD), "live") if playing else (None, "live")
+    songs_block(songs, "live")  # the live stream's songs; a snapshot or upload shows its own beside it
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
@@ -109,11 +115,11 @@ for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
                 type=["jpg", "jpeg", "png", "bmp", "webp", "mp4", "webm", "mov", "avi", "mkv"],
                 max_upload_size=config.live_upload_limit_bytes() // 2**20,  # not the 400 MB meant for FER2013
             )
-        if picture is not None:
-            result = show_still_result(classifier, picture.getvalue(), picture.name, picture.type, detector)
+        if picture is None:
+            recommender(source, strategy).clear()  # the picture was removed: so are its songs
+        else:
+            result = show_still_result(
+                classifier, picture.getvalue(), picture.name, picture.type, source, strategy, detector
+            )
             if result is not None and result.mood is not None:
                 record_still_once(result.mood, source, picture.getvalue())
-                song_mood, song_source = result.mood.label, source
-
-with songs_box:
-    songs_for_mood(song_mood, strategy, song_source)

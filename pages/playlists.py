@@ -12,8 +12,9 @@ from emuse.ui.spotify_login import spotify_connect
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
 st.title("🎵 Playlists")
 st.markdown(
-    "Each mood has its own list of songs. Edit them here, or fill them from Spotify playlists "
-    "(the **Sources** tab) and sync. Songs without a Spotify track ID link to a Spotify search."
+    "Each mood has its own list of songs, and every list starts with real Spotify tracks that play in the "
+    "page. Edit them here, or fill them from your own Spotify playlists (the **Sources** tab) and sync. "
+    "Songs without a Spotify track ID link to a Spotify search."
 )
 
 token = spotify_connect()

@@ -94,7 +94,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if report.failed:
-        print(f"emuse: {len(report.failed)} emotion(s) failed to sync; their files are unchanged", file=sys.stderr)
+        if not report.auth_error:  # an auth failure already said it all, in one line
+            print(f"emuse: {len(report.failed)} emotion(s) failed to sync; their files are unchanged", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
 

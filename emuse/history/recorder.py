@@ -156,3 +156,27 @@ class MoodRecorder:
             return 0
         self._last_songs = signature
         return written
+
+    def song_feedback(self, emotion: str, track: Any, liked: bool, now: datetime | None = None) -> bool:
+        """Record 👍/👎 on ``track`` (a :class:`emuse.music.store.Track`) shown for ``emotion``."""
+        return self._write(
+            lambda: self.store.add_song_feedback(
+                self.session_id, emotion, liked, track.track_id, track.name, track.artists, track.open_url, now
+            )
+        )
+
+    def correction(self, shown: str, corrected_to: str, scores: Sequence[float], now: datetime | None = None) -> bool:
+        """Record "Not right? I'm …": eMuse showed ``shown``, the person said ``corrected_to``."""
+        return self._write(lambda: self.store.add_correction(self.session_id, shown, corrected_to, scores, now))
+
+    def _write(self, write: Any) -> bool:
+        if not self._enabled:
+            return False
+        try:
+            write()
+        except HistoryError as exc:
+            self.last_error = str(exc)
+            self.failed += 1
+            log.warning("feedback not recorded: %s", exc)
+            return False
+        return True

@@ -12,6 +12,9 @@ Version history:
 1. ``moods`` and ``songs``; every song row was a recommendation.
 2. ``songs.event`` (``recommended`` or ``played``), and indexes on time and
    session, which the history page filters by.
+3. ``feedback``: a person's 👍/👎 on a song, and "Not right? I'm …" corrections of
+   the mood with the classifier's seven scores at that moment (numbers, never a
+   picture), from which a session's calibration is fitted.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from sqlalchemy import (
 
 from emuse.labels import EMOTIONS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Where a mood row came from: the webcam stream, a camera snapshot, an uploaded
 #: photo or video, or ``python -m emuse analyze --record``.
@@ -44,6 +47,9 @@ SOURCES: tuple[str, ...] = ("live", "snapshot", "upload", "cli")
 
 #: What happened to a song: it was shown as a recommendation, or the person played it.
 SONG_EVENTS: tuple[str, ...] = ("recommended", "played")
+
+#: What a feedback row says: a song was liked or disliked, or the mood was corrected.
+FEEDBACK_KINDS: tuple[str, ...] = ("up", "down", "correction")
 
 #: One column per emotion, in EMOTIONS order, holding the smoothed score (0..1).
 SCORE_COLUMNS: tuple[str, ...] = tuple(f"score_{label}" for label in EMOTIONS)
@@ -88,6 +94,25 @@ songs = Table(
     Index("ix_songs_session", "session"),
 )
 
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("time", DateTime(timezone=True), nullable=False),
+    Column("session", String(64), nullable=False),
+    Column("feedback", String(16), nullable=False),  # FEEDBACK_KINDS
+    # The mood the songs were chosen for (up/down), or the mood eMuse showed (correction).
+    Column("emotion", String(16), nullable=False),
+    Column("corrected_to", String(16), nullable=False, server_default=""),  # the person's own word
+    Column("track_id", String(64), nullable=False, server_default=""),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("artists", Text, nullable=False, server_default=""),
+    Column("url", Text, nullable=False, server_default=""),
+    # The classifier's scores when a correction was made (empty for songs).
+    *(Column(name, Float, nullable=True) for name in SCORE_COLUMNS),
+    Index("ix_feedback_session", "session"),
+)
+
 #: Column order used for CSV and JSON exports (moods and songs in one file, told
 #: apart by ``kind``), so the command line and the page download agree.
 EXPORT_COLUMNS: tuple[str, ...] = (
@@ -103,6 +128,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "artists",
     "url",
     "event",
+    "feedback",
+    "corrected_to",
 )
 
 
@@ -114,8 +141,12 @@ def _v1_to_v2(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    feedback.create(conn, checkfirst=True)  # creates its index too
+
+
 #: ``MIGRATIONS[n]`` upgrades a database from version ``n`` to ``n + 1``.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def current_version(conn: Connection) -> int:

@@ -25,7 +25,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -35,7 +35,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from emuse.history import schema
 from emuse.history.engine import HistoryError, database_url, explain, is_busy, redact_url, scrub, sqlite_engine
-from emuse.labels import EMOTIONS, normalize_label
+from emuse.history.rows import correction_values, filtered, mood_values, song_feedback_values, song_values, utc
 from emuse.mood import Mood
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,19 @@ T = TypeVar("T")
 #: Columns of :meth:`HistoryStore.moods` and :meth:`HistoryStore.songs`, in order.
 MOOD_COLUMNS: tuple[str, ...] = ("id", "time", "session", "source", "emotion", "confidence", *schema.SCORE_COLUMNS)
 SONG_COLUMNS: tuple[str, ...] = ("id", "time", "session", "emotion", "track_id", "name", "artists", "url", "event")
-
-
-def utc(value: datetime | None = None) -> datetime:
-    """An aware UTC datetime: now, or ``value`` converted (a naive value is taken to be UTC)."""
-    if value is None:
-        return datetime.now(UTC)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+FEEDBACK_COLUMNS: tuple[str, ...] = (
+    "id",
+    "time",
+    "session",
+    "feedback",
+    "emotion",
+    "corrected_to",
+    "track_id",
+    "name",
+    "artists",
+    "url",
+    *schema.SCORE_COLUMNS,
+)
 
 
 class HistoryStore:
@@ -176,7 +180,7 @@ class HistoryStore:
 
     def add_moods(self, rows: Iterable[tuple[str, str, Mood, datetime | None]]) -> int:
         """Record several moods in one transaction; returns how many."""
-        values = [_mood_values(*row) for row in rows]
+        values = [mood_values(*row) for row in rows]
         if not values:
             return 0
         self._run(lambda conn: conn.execute(schema.moods.insert(), values), write=True)
@@ -200,18 +204,55 @@ class HistoryStore:
         self, rows: Iterable[tuple[str, str, str, str, str | Sequence[str], str, str, datetime | None]]
     ) -> int:
         """Record several songs (the arguments of :meth:`add_song`, in order) in one transaction."""
-        values = [_song_values(*row) for row in rows]
+        values = [song_values(*row) for row in rows]
         if not values:
             return 0
         self._run(lambda conn: conn.execute(schema.songs.insert(), values), write=True)
         return len(values)
 
+    def add_song_feedback(
+        self,
+        session: str,
+        emotion: str,
+        liked: bool,
+        track_id: str,
+        name: str,
+        artists: str | Sequence[str],
+        url: str = "",
+        time: datetime | None = None,
+    ) -> None:
+        """Record a 👍 (``liked``) or 👎 on a song shown for ``emotion``."""
+        values = song_feedback_values(session, emotion, liked, track_id, name, artists, url, time)
+        self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
+
+    def add_correction(
+        self, session: str, shown: str, corrected_to: str, scores: Sequence[float], time: datetime | None = None
+    ) -> None:
+        """Record "Not right? I'm ``corrected_to``" when eMuse showed ``shown``, with the classifier's scores."""
+        values = correction_values(session, shown, corrected_to, scores, time)
+        self._run(lambda conn: conn.execute(schema.feedback.insert(), [values]), write=True)
+
+    def feedback(self, sessions: Sequence[str] | None = None) -> pd.DataFrame:
+        """Feedback rows in time order (``FEEDBACK_COLUMNS``), optionally of ``sessions`` only."""
+        query = filtered(
+            select(*(schema.feedback.c[c] for c in FEEDBACK_COLUMNS)), schema.feedback, None, None, sessions
+        )
+        return self._frame(query, FEEDBACK_COLUMNS)
+
+    def corrections(self, session: str) -> list[tuple[tuple[float, ...], str]]:
+        """A session's corrections as ``(scores, the emotion the person named)``, oldest first."""
+        frame = self.feedback([session])
+        rows = frame[frame["feedback"] == "correction"]
+        return [
+            (tuple(float(row[c]) for c in schema.SCORE_COLUMNS), str(row["corrected_to"])) for _, row in rows.iterrows()
+        ]
+
     def clear(self, sessions: Sequence[str] | None = None) -> tuple[int, int]:
-        """Delete all rows, or those of ``sessions``; returns ``(moods, songs)`` deleted."""
+        """Delete all rows (feedback too), or those of ``sessions``; returns ``(moods, songs)`` deleted."""
 
         def work(conn: Connection) -> tuple[int, int]:
             counts = []
-            for table in (schema.moods, schema.songs):
+            for table in (schema.moods, schema.songs, schema.feedback):
                 statement = delete(table)
                 if sessions is not None:
                     statement = statement.where(table.c.session.in_(list(sessions)))
@@ -267,14 +308,14 @@ class HistoryStore:
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Mood rows in time order (``time`` as UTC), optionally within ``[start, end)`` and ``sessions``."""
-        query = _filtered(select(*(schema.moods.c[c] for c in MOOD_COLUMNS)), schema.moods, start, end, sessions)
+        query = filtered(select(*(schema.moods.c[c] for c in MOOD_COLUMNS)), schema.moods, start, end, sessions)
         return self._frame(query, MOOD_COLUMNS)
 
     def songs(
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Song rows in time order, filtered like :meth:`moods`."""
-        query = _filtered(select(*(schema.songs.c[c] for c in SONG_COLUMNS)), schema.songs, start, end, sessions)
+        query = filtered(select(*(schema.songs.c[c] for c in SONG_COLUMNS)), schema.songs, start, end, sessions)
         return self._frame(query, SONG_COLUMNS)
 
     def _frame(self, query: Select, columns: Sequence[str]) -> pd.DataFrame:
@@ -284,12 +325,17 @@ class HistoryStore:
         return frame
 
     def export_rows(self, batch: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every row, moods then songs, as dicts with :data:`schema.EXPORT_COLUMNS` keys that apply.
+        """Every row, moods then songs then feedback, as dicts with :data:`schema.EXPORT_COLUMNS` keys that apply.
 
         Read in batches by id, one short transaction each, so exporting a large
         history never holds a lock for long or loads it all into memory.
         """
-        for kind, table, columns in (("mood", schema.moods, MOOD_COLUMNS), ("song", schema.songs, SONG_COLUMNS)):
+        tables = (
+            ("mood", schema.moods, MOOD_COLUMNS),
+            ("song", schema.songs, SONG_COLUMNS),
+            ("feedback", schema.feedback, FEEDBACK_COLUMNS),
+        )
+        for kind, table, columns in tables:
             last_id = 0
             while True:
                 query = (
@@ -302,66 +348,9 @@ class HistoryStore:
                     record = dict(zip(columns, row, strict=True))
                     last_id = record.pop("id")
                     record["time"] = utc(record["time"]).isoformat()
+                    if kind == "feedback" and record["feedback"] != "correction":
+                        record = {k: v for k, v in record.items() if k not in schema.SCORE_COLUMNS}
                     yield {"kind": kind, **record}
-
-
-def _session(session: str) -> str:
-    session = str(session).strip()
-    if not session or len(session) > 64:
-        raise ValueError("a history session id must be 1 to 64 characters")
-    return session
-
-
-def _mood_values(session: str, source: str, mood: Mood, time: datetime | None = None) -> dict[str, Any]:
-    if source not in schema.SOURCES:
-        raise ValueError(f"unknown mood source {source!r}; expected one of {', '.join(schema.SOURCES)}")
-    if len(mood.scores) != len(EMOTIONS):
-        raise ValueError(f"a mood needs {len(EMOTIONS)} scores in EMOTIONS order, got {len(mood.scores)}")
-    values: dict[str, Any] = {
-        "time": utc(time),
-        "session": _session(session),
-        "source": source,
-        "emotion": normalize_label(mood.label),
-        "confidence": float(mood.confidence),
-    }
-    values.update({name: float(score) for name, score in zip(schema.SCORE_COLUMNS, mood.scores, strict=True)})
-    return values
-
-
-def _song_values(
-    session: str,
-    emotion: str,
-    track_id: str,
-    name: str,
-    artists: str | Sequence[str],
-    url: str = "",
-    event: str = "recommended",
-    time: datetime | None = None,
-) -> dict[str, Any]:
-    if event not in schema.SONG_EVENTS:
-        raise ValueError(f"unknown song event {event!r}; expected one of {', '.join(schema.SONG_EVENTS)}")
-    return {
-        "time": utc(time),
-        "session": _session(session),
-        "emotion": normalize_label(emotion),
-        "track_id": str(track_id or ""),
-        "name": str(name),
-        "artists": artists if isinstance(artists, str) else ", ".join(artists),
-        "url": str(url or ""),
-        "event": event,
-    }
-
-
-def _filtered(
-    query: Select, table: Any, start: datetime | None, end: datetime | None, sessions: Sequence[str] | None
-) -> Select:
-    if start is not None:
-        query = query.where(table.c.time >= utc(start))
-    if end is not None:
-        query = query.where(table.c.time < utc(end))
-    if sessions is not None:
-        query = query.where(table.c.session.in_(list(sessions)))
-    return query.order_by(table.c.time, table.c.id)
 
 
 def open_store(url: str | None = None, **kwargs: Any) -> HistoryStore:

@@ -182,10 +182,18 @@ def sync_client(creds: Credentials | None, timeout: float = REQUEST_TIMEOUT_S) -
 def describe_auth_error(exc: BaseException) -> str:
     """One line for a failed token request, without the token."""
     error = getattr(exc, "error", None) or ""
+    description = str(getattr(exc, "error_description", None) or "").lower()
+    if error == "invalid_grant" and "expired" in description:
+        return (
+            "Spotify says the refresh token has expired: refresh tokens last 6 months from the login. "
+            "Run `python -m emuse spotify login` again and update SPOTIFY_REFRESH_TOKEN (for the weekly job: "
+            "the repository secret of that name)"
+        )
     if error == "invalid_grant":
         return (
-            "Spotify rejected the refresh token (it expires 6 months after login, and a PKCE token works once); "
-            "run `python -m emuse spotify login` again and update SPOTIFY_REFRESH_TOKEN"
+            "Spotify rejected the refresh token: most likely it expired (refresh tokens last 6 months from the "
+            "login), or it was a PKCE token, which works once. Run `python -m emuse spotify login` again and "
+            "update SPOTIFY_REFRESH_TOKEN"
         )
     if error == "invalid_client":
         return "Spotify rejected the client ID or secret; check SPOTIPY_CLIENT_ID and SPOTIPY_CLIENT_SECRET"

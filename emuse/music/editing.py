@@ -19,7 +19,7 @@ from typing import Any
 from emuse.labels import EMOTIONS, normalize_label
 from emuse.music import store
 from emuse.music.links import PlaylistError, csv_rows, parse_playlist_ref, parse_track_ref
-from emuse.music.store import MANUAL, Source, Track, check_track, now_iso
+from emuse.music.store import MANUAL, STARTER, Source, Track, check_track, now_iso
 
 #: Columns the editor shows, in order; the others travel hidden.
 EDITOR_COLUMNS = ("position", "name", "artists", "album", "from", "track_id", "url")
@@ -34,8 +34,12 @@ def _text(value: Any) -> str:
 
 
 def source_label(source: str) -> str:
-    """How a row's origin reads in the editor: "added by hand" or "Spotify playlist <id>"."""
-    return "added by hand" if source == MANUAL else f"Spotify playlist {source.removeprefix('spotify:')}"
+    """How a row's origin reads in the editor: "added by hand", "eMuse starter list" or "Spotify playlist <id>"."""
+    if source == MANUAL:
+        return "added by hand"
+    if source == STARTER:
+        return "eMuse starter list"
+    return f"Spotify playlist {source.removeprefix('spotify:')}"
 
 
 def tracks_to_rows(tracks: Sequence[Track]) -> list[dict[str, Any]]:
@@ -51,6 +55,8 @@ def tracks_to_rows(tracks: Sequence[Track]) -> list[dict[str, Any]]:
             "source": t.source,
             "duration_ms": t.duration_ms,
             "added_at": t.added_at,
+            "valence": t.valence,
+            "energy": t.energy,
         }
         for i, t in enumerate(tracks)
     ]
@@ -110,7 +116,17 @@ def _row_to_track(row: Mapping[str, Any]) -> Track:
         url=url,
         source=source,
         added_at=_text(row.get("added_at")) or now_iso(),
+        valence=_feature(row.get("valence")),
+        energy=_feature(row.get("energy")),
     )
+
+
+def _feature(value: Any) -> float | None:
+    """A hidden valence/energy cell travels back as it came (``None`` when the row has none)."""
+    if _blank(value):
+        return None
+    number = float(value)
+    return number if 0.0 <= number <= 1.0 else None
 
 
 def sources_to_rows(sources: Sequence[Source]) -> list[dict[str, str]]:

@@ -70,6 +70,25 @@ def is_spotify_url(url: str) -> bool:
     return len(url) <= MAX_FIELD_CHARS["url"] and bool(_SPOTIFY_URL_RE.match(url))
 
 
+def valid_track_id(track_id: object) -> bool:
+    """Whether ``track_id`` is a Spotify track ID (22 letters and digits), the only thing players are built from."""
+    return isinstance(track_id, str) and is_track_id(track_id)
+
+
+def embed_url(track_id: object) -> str | None:
+    """The Spotify embed player's address for a valid track ID, else ``None``.
+
+    The one place eMuse builds a player's ``src`` (``st.iframe`` treats a string that
+    is not a URL as HTML): anything but 22 letters and digits gets no player.
+    """
+    return f"https://open.spotify.com/embed/track/{track_id}" if valid_track_id(track_id) else None
+
+
+def track_url(track_id: object) -> str | None:
+    """The "open in Spotify" track page for a valid track ID, else ``None``."""
+    return f"https://open.spotify.com/track/{track_id}" if valid_track_id(track_id) else None
+
+
 def search_url(name: str, artists: str = "") -> str:
     """A Spotify search link, used instead of ever inventing a track ID."""
     return "https://open.spotify.com/search/" + quote(f"{name} {artists}".strip(), safe="")

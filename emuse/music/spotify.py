@@ -26,11 +26,26 @@ MAX_RATE_LIMIT_WAIT_S = 60.0
 
 
 class SpotifyReadError(RuntimeError):
-    """One request failed for good; ``status`` is the HTTP status when there was one."""
+    """One request failed for good; ``status`` is the HTTP status when there was one.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    ``auth`` is true when the credentials themselves were refused (an expired refresh
+    token, a wrong secret): every further request would fail the same way.
+    """
+
+    def __init__(self, message: str, status: int | None = None, *, auth: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.auth = auth
+
+
+def quota_message(what: str, retry_after: float | None) -> str:
+    """A 429 whose reason is ``QUOTA_EXCEEDED``: waiting a minute will not help, so say what will."""
+    wait = f" Spotify asks to wait {retry_after:g}s." if retry_after else ""
+    return (
+        f"Spotify refused {what}: this app's API quota is used up (429 QUOTA_EXCEEDED), which is not the "
+        "short-term rate limit. Development Mode quota is counted per developer account, shared by all its "
+        f"apps.{wait} Run the sync later, use fewer apps or requests on that account, or apply for extended quota"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,8 @@ def call(
                     retry_after = max(0.0, float((exc.headers or {}).get("Retry-After", 1)))
                 except ValueError:
                     retry_after = 1.0
+                if str(getattr(exc, "reason", "") or "").upper() == "QUOTA_EXCEEDED":
+                    raise SpotifyReadError(quota_message(what, retry_after), 429) from exc
                 if waited + retry_after <= max_wait_s:
                     sleep(retry_after)
                     waited += retry_after
@@ -92,7 +109,7 @@ def call(
                 ) from exc
             raise SpotifyReadError(_explain(exc.http_status, what), exc.http_status) from exc
         except spotipy.SpotifyOauthError as exc:
-            raise SpotifyReadError(describe_auth_error(exc), 401) from exc
+            raise SpotifyReadError(describe_auth_error(exc), 401, auth=True) from exc
         except requests.Timeout as exc:
             raise SpotifyReadError(f"Spotify did not answer in time while reading {what} (timeout)") from exc
         except requests.RequestException as exc:

@@ -18,24 +18,23 @@ Three promises, each for a real failure mode:
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 import io
-import os
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emuse import config
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, normalize_label
+from emuse.music.folder import decode, locked, playlist_path, read_bytes, sources_path, version_of
 from emuse.music.links import (
     MAX_FIELD_CHARS,
     ConflictError,
     PlaylistError,
     csv_rows,
+    embed_url,
     is_playlist_id,
     is_spotify_url,
     is_track_id,
@@ -44,14 +43,14 @@ from emuse.music.links import (
     search_url,
 )
 
-try:  # POSIX; on Windows the version check alone guards against lost updates
-    import fcntl
-except ImportError:  # pragma: no cover - not on Linux/macOS
-    fcntl = None  # type: ignore[assignment]
-
 HEADER: tuple[str, ...] = ("track_id", "name", "artists", "album", "duration_ms", "url", "source", "added_at")
+#: Optional trailing columns: the song's Spotify valence and energy (0..1), which place it in
+#: mood space. The starter lists carry them; synced and hand-made lists have none.
+FEATURES: tuple[str, ...] = ("valence", "energy")
 SOURCES_HEADER: tuple[str, ...] = ("emotion", "playlist")
 MANUAL = "manual"
+#: Rows written by ``playlists/build_starters.py`` from ``data_moods.csv``; kept by a sync like manual rows.
+STARTER = "starter"
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,10 @@ class Track:
     album: str = ""
     duration_ms: int | None = None
     url: str = ""
-    source: str = MANUAL  # "manual" or "spotify:<playlist id>"
+    source: str = MANUAL  # "manual", "starter" or "spotify:<playlist id>"
     added_at: str = ""
+    valence: float | None = None  # Spotify's audio features, when known (starter lists)
+    energy: float | None = None
 
     @property
     def open_url(self) -> str:
@@ -79,8 +80,15 @@ class Track:
 
     @property
     def embed_url(self) -> str | None:
-        """The Spotify embed player, only for rows with a real track ID."""
-        return f"https://open.spotify.com/embed/track/{self.track_id}" if is_track_id(self.track_id) else None
+        """The Spotify embed player, only for rows with a valid track ID (:func:`emuse.music.links.embed_url`)."""
+        return embed_url(self.track_id)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """Where the song sits in mood space, ``(valence, energy)``, or ``None`` without features."""
+        if self.valence is None or self.energy is None:
+            return None
+        return (self.valence, self.energy)
 
     @property
     def key(self) -> str:
@@ -93,7 +101,8 @@ class Track:
 
     @property
     def is_manual(self) -> bool:
-        return self.source == MANUAL
+        """Not from a sync (added by hand or from the starter data): a sync keeps such rows as they are."""
+        return self.source in (MANUAL, STARTER)
 
     def as_row(self) -> dict[str, str]:
         return {
@@ -105,6 +114,8 @@ class Track:
             "url": self.url or self.open_url,
             "source": self.source,
             "added_at": self.added_at,
+            "valence": "" if self.valence is None else f"{self.valence:g}",
+            "energy": "" if self.energy is None else f"{self.energy:g}",
         }
 
 
@@ -129,55 +140,6 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-# --------------------------------------------------------------------------- paths, lock, atomic write
-
-
-def playlist_path(emotion: str, folder: Path | None = None) -> Path:
-    return (folder or config.playlists_dir()) / f"{normalize_label(emotion)}.csv"
-
-
-def sources_path(folder: Path | None = None) -> Path:
-    return (folder or config.playlists_dir()) / "sources.csv"
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the playlists folder (released by the OS if the process dies)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def version_of(data: bytes | None) -> str:
-    return "" if data is None else hashlib.sha256(data).hexdigest()[:16]
-
-
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PlaylistError(
-            f"{path} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8 (in Excel: 'CSV UTF-8') and reload"
-        ) from exc
-
-
 # --------------------------------------------------------------------------- playlists
 
 
@@ -188,7 +150,9 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
     if first is None:
         return []
     header = [h.strip() for h in first[1]]
-    if header != list(HEADER):
+    if header == [*HEADER, *FEATURES]:
+        pass
+    elif header != list(HEADER):
         missing = [h for h in HEADER if h not in header]
         extra = [h for h in header if h not in HEADER]
         if header[:4] == ["", "Name", "Album", "Artist"] or header[:3] == ["Name", "Album", "Artist"]:
@@ -199,14 +163,17 @@ def parse_playlist(text: str, where: str | Path) -> list[Track]:
             )
         else:
             hint = "columns are in the wrong order"
-        raise PlaylistError(f"{where} line 1: header must be {','.join(HEADER)} ({hint})")
+        raise PlaylistError(
+            f"{where} line 1: header must be {','.join(HEADER)} (optionally followed by ,{','.join(FEATURES)}) ({hint})"
+        )
+    width = len(header)
     tracks: list[Track] = []
     problems: list[str] = []
     for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         try:
-            tracks.append(_track_from_row(row))
+            tracks.append(_track_from_row(row, width))
         except ValueError as exc:
             problems.append(f"{where} line {line}: {exc}")
     if problems:
@@ -225,14 +192,28 @@ def check_track(track: Track) -> Track:
     return _track_from_row([track.as_row()[column] for column in HEADER])
 
 
-def _track_from_row(row: Sequence[str]) -> Track:
-    if len(row) != len(HEADER):
-        raise ValueError(f"expected {len(HEADER)} fields, found {len(row)} (a comma in a name needs quotes)")
+def _feature(name: str, cell: str) -> float | None:
+    if not cell:
+        return None
+    try:
+        value = float(cell) if len(cell) <= 32 else math.nan
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:  # also false for NaN
+        raise ValueError(f"{name} {cell[:40]!r} must be a number from 0 to 1 (or empty)")
+    return value
+
+
+def _track_from_row(row: Sequence[str], width: int = len(HEADER)) -> Track:
+    if len(row) != width:
+        raise ValueError(f"expected {width} fields, found {len(row)} (a comma in a name needs quotes)")
     cells = [cell.strip() for cell in row]
-    for column, value in zip(HEADER, cells, strict=True):
+    for column, value in zip(HEADER, cells[: len(HEADER)], strict=True):
         if len(value) > MAX_FIELD_CHARS[column]:
             raise ValueError(f"{column} is {len(value)} characters long; at most {MAX_FIELD_CHARS[column]}")
-    track_id, name, artists, album, duration, url, source, added_at = cells
+    track_id, name, artists, album, duration, url, source, added_at = cells[: len(HEADER)]
+    features = [_feature(n, c) for n, c in zip(FEATURES, cells[len(HEADER) :], strict=False)]
+    valence, energy = features if features else (None, None)
     if track_id and not is_track_id(track_id):
         raise ValueError(f"track_id {track_id!r} is not a 22-character Spotify ID (leave it empty if unknown)")
     if not name:
@@ -242,19 +223,22 @@ def _track_from_row(row: Sequence[str]) -> Track:
         if not duration.isdigit():
             raise ValueError(f"duration_ms {duration!r} is not a whole number of milliseconds")
         duration_ms = int(duration)
-    if source != MANUAL and not (source.startswith("spotify:") and is_playlist_id(source[8:])):
-        raise ValueError(f"source {source!r} must be 'manual' or 'spotify:<playlist id>'")
+    if source not in (MANUAL, STARTER) and not (source.startswith("spotify:") and is_playlist_id(source[8:])):
+        raise ValueError(f"source {source[:80]!r} must be 'manual', 'starter' or 'spotify:<playlist id>'")
     if url and not is_spotify_url(url):
         raise ValueError(
             f"url {url[:80]!r} is not a Spotify link; use https://open.spotify.com/track/<id> or leave it empty"
         )
-    return Track(track_id, name, artists, album, duration_ms, url, source, added_at)
+    return Track(track_id, name, artists, album, duration_ms, url, source, added_at, valence, energy)
 
 
 def render_playlist(tracks: Sequence[Track]) -> bytes:
     """The exact bytes of a playlist CSV (``\\n`` line ends, so git diffs stay clean)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
+    # The feature columns only when some row has them, so a synced list keeps the plain layout.
+    with_features = any(t.valence is not None or t.energy is not None for t in tracks)
+    fields = (*HEADER, *FEATURES) if with_features else HEADER
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for track in tracks:
         try:

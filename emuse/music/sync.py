@@ -71,6 +71,8 @@ class EmotionSync:
 class SyncReport:
     results: list[EmotionSync] = field(default_factory=list)
     dry_run: bool = False
+    #: Set when Spotify refused the credentials themselves: the sync stopped, every file is unchanged.
+    auth_error: str | None = None
 
     @property
     def failed(self) -> list[EmotionSync]:
@@ -78,6 +80,8 @@ class SyncReport:
 
     def lines(self) -> list[str]:
         prefix = "[dry run] " if self.dry_run else ""
+        if self.auth_error:  # one cause, one line (not the same refusal once per emotion)
+            return [f"{prefix}sync stopped, no file changed: {self.auth_error}"]
         return [prefix + r.line() for r in self.results]
 
 
@@ -139,10 +143,15 @@ def sync(
             done += 1
             if result.failed:
                 continue
+            if report.auth_error:
+                result.error = report.auth_error
+                continue
             try:
                 read = read_playlist_items(client, playlist_id, max_wait_s=max_wait_s, sleep=sleep)
             except SpotifyReadError as exc:
                 result.error = str(exc)
+                if exc.auth:
+                    report.auth_error = str(exc)
                 continue
             fetched.extend(read.tracks)
             result.skipped_entries += read.skipped

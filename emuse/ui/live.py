@@ -13,7 +13,6 @@ import hashlib
 import logging
 import secrets as secrets_module
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import av
@@ -31,12 +30,14 @@ from streamlit_webrtc import (
 from emuse import config
 from emuse.labels import COLORS, EMOJI, EMOTIONS
 from emuse.mood import Mood
-from emuse.music import STRATEGIES, Recommender, Track
+from emuse.music import STRATEGIES
 from emuse.ui import resources, state
-from emuse.ui.common import secrets, song_html, webrtc_available
+from emuse.ui.common import secrets, webrtc_available
 from emuse.ui.history import mood_recorder
 from emuse.ui.live_stream import keep_stream_across_reruns, stream_key
+from emuse.ui.songs import recommender, songs_block
 from emuse.vision import uploads
+from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DETECTORS, DetectorSettings, default_detector
 from emuse.vision.live import LiveSession, LiveSlots
@@ -200,40 +201,104 @@ def mood_html(mood: Mood | None) -> str:
     )
 
 
+def calibration() -> Calibration:
+    """This browser session's calibration, learned from the person's corrections (never stored as a picture)."""
+    return st.session_state.setdefault(state.CALIBRATION, Calibration())
+
+
+def _correct(source: str, shown: str, scores: tuple[float, ...], key: str) -> None:
+    """ "Not right? I'm …" callback: learn from it, record it (numbers only), reset the pills."""
+    chosen = st.session_state.get(key)
+    st.session_state[key] = None
+    if not chosen:
+        return
+    cal = calibration()
+    raw = tuple(float(v) for v in cal.uncalibrate(scores))  # what the classifier itself said
+    cal.add(raw, chosen)
+    recorder = mood_recorder(source)
+    if recorder is not None:
+        recorder.correction(shown, chosen, raw)
+    st.toast(f"Thanks. eMuse now reads you as {chosen} more readily.", icon=EMOJI[chosen])
+
+
+def correction_pills(mood: Mood | None, source: str) -> None:
+    """Beside the mood: "Not right? I'm …" in one click, and what eMuse has learned from corrections so far."""
+    cal = calibration()
+    if mood is not None:
+        key = state.correction(source, mood.label)
+        st.pills(
+            "Not right? I'm …",
+            [e for e in EMOTIONS if e != mood.label],
+            format_func=lambda e: f"{EMOJI[e]} {e}",
+            key=key,
+            on_change=_correct,
+            args=(source, mood.label, mood.scores, key),
+        )
+    if cal.corrections:
+        text, reset = st.columns([3, 1])
+        plural = "correction" if cal.corrections == 1 else "corrections"
+        text.caption(f"eMuse has learned from {cal.corrections} of your {plural}.")
+        reset.button("Forget them", key=state.calibration_reset(source), on_click=cal.reset)
+
+
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
 def analyze_still(
-    digest: str, model: str, detector: str, name: str, video: bool, _classifier: EmotionClassifier, _data: bytes
+    digest: str,
+    model: str,
+    detector: str,
+    name: str,
+    video: bool,
+    _classifier: EmotionClassifier,
+    _data: bytes,
+    calibrated: tuple[float, ...] = (),
+    _calibration: Calibration | None = None,
 ) -> uploads.StillResult:
-    """An upload's analysis, cached by its content hash and the model (not the bytes themselves).
+    """An upload's analysis, cached by content hash, model, detector and calibration (not the bytes themselves).
 
     Every click on the page ("Other songs", a strategy) reruns the script; a 4K video
     took 17-25 s to decode and analyse each time. The same bytes with the same model
-    give the same result, so it is computed once (a :class:`MediaError` is not cached).
+    and the same calibration bias (``calibrated``) give the same result, so it is
+    computed once (a :class:`MediaError` is not cached).
     """
-    settings = DetectorSettings(kind=detector)
-    if video:
-        return uploads.analyze_video(_classifier, _data, name, settings)
-    return uploads.analyze_image(_classifier, _data, name, settings)
+    analyze = uploads.analyze_video if video else uploads.analyze_image
+    return analyze(_classifier, _data, name, DetectorSettings(kind=detector), calibration=_calibration)
 
 
 def show_still_result(
-    classifier: EmotionClassifier, data: bytes, name: str, mime: str | None, detector: DetectorSettings | None = None
+    classifier: EmotionClassifier,
+    data: bytes,
+    name: str,
+    mime: str | None,
+    source: str = "upload",
+    strategy: str = "match",
+    detector: DetectorSettings | None = None,
 ) -> uploads.StillResult | None:
-    """Run a snapshot or upload through the pipeline, show the annotated picture and mood, return the result."""
+    """A snapshot or upload through the pipeline: the annotated picture, its mood and its own songs beside it.
+
+    A result with no face clears that source's songs; the songs of a picture are picked
+    once (the same picture on a rerun keeps them).
+    """
+    rec = recommender(source, strategy)
     limit = config.live_upload_limit_bytes()
     if len(data) > limit:
+        rec.clear()
         st.error(
             f"{name} is {len(data) / 2**20:.0f} MB; the Live page analyses files up to {limit // 2**20} MB. "
             "Use a photo or a shorter, smaller clip."
         )
         return None
+    cal = calibration()
     try:
         with st.spinner("Analysing…"):
             digest = hashlib.sha256(data).hexdigest()
             kind = (detector or DetectorSettings()).kind
+            bias = tuple(round(float(b), 6) for b in cal.bias) if cal.active else ()
             video = uploads.is_video(name, mime)
-            result = analyze_still(digest, classifier.name, kind, name, video, classifier, data)
+            result = analyze_still(
+                digest, classifier.name, kind, name, video, classifier, data, bias, cal if cal.active else None
+            )
     except MediaError as exc:
+        rec.clear()
         st.error(f"{exc}")
         return None
     picture, verdict = st.columns([3, 2])
@@ -243,7 +308,15 @@ def show_still_result(
         frames = f" in {result.frames} sampled frames" if result.frames > 1 else ""
         st.caption(f"{result.faces} face{'s' if result.faces != 1 else ''} found{frames}.")
         if result.mood is None:
+            rec.clear()
+            st.session_state.pop(state.still_digest(source), None)
             st.info("No face found. Face the camera, with your whole face in the picture and good light.")
+            return result
+        correction_pills(result.mood, source)
+        if st.session_state.get(state.still_digest(source)) != digest or rec.current.emotion is None:
+            rec.pick_now(result.mood.label, result.mood.scores)
+            st.session_state[state.still_digest(source)] = digest
+        songs_block(rec, source, max_players=3, pin=False)
     return result
 
 
@@ -288,44 +361,3 @@ def strategy_select(key: str = state.MUSIC_STRATEGY) -> str:
     return (
         st.segmented_control("Music", list(STRATEGIES), format_func=STRATEGIES.get, default="match", key=key) or "match"
     )
-
-
-def track_list(tracks: Sequence[Track], *, players: bool = True, max_players: int = 5) -> None:
-    """Songs with the Spotify embed player (rows with a track ID) and an "open in Spotify" link.
-
-    At most ``max_players`` iframes, because each one is a full web player in the
-    browser; the rest are links.
-    """
-    shown = 0
-    for track in tracks:
-        if players and track.embed_url and shown < max_players:
-            st.iframe(track.embed_url, height=80)
-            st.html(song_html(track, "Open in Spotify"))
-            shown += 1
-        else:
-            st.html(song_html(track, "Open in Spotify" if track.embed_url else "Find on Spotify"))
-
-
-def songs_for_mood(emotion: str | None, strategy: str, source: str = "live") -> None:
-    """The songs block: a handful for the smoothed mood, changing only when the mood does.
-
-    One :class:`emuse.music.Recommender` per browser session, so songs don't repeat until
-    the playlists are exhausted. Each new handful is recorded in the mood history.
-    """
-    recommender = st.session_state.get(state.RECOMMENDER)
-    if recommender is None:
-        recommender = st.session_state[state.RECOMMENDER] = Recommender(strategy=strategy, n=5)
-    recommender.strategy = strategy
-    if emotion is None and recommender.current.emotion is None:
-        st.caption("Songs appear here as soon as eMuse sees your face.")
-        return
-    tracks = recommender.for_mood(emotion)
-    current = recommender.current
-    st.markdown(f"**Songs for {EMOJI[current.emotion]} {current.emotion}**")
-    for problem in current.problems:
-        st.warning(problem, icon="⚠️")
-    track_list(tracks)
-    st.button("🔀 Other songs", key=state.more_songs(source), on_click=recommender.more)
-    recorder = mood_recorder(source)
-    if recorder is not None:
-        recorder.songs_shown(current.emotion, tracks)  # once per distinct list, however often the page reruns

@@ -17,12 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from emuse.labels import EMOTIONS
-from emuse.music import Track, auth, editing
+from emuse.music import Track, auth, editing, links
 from emuse.music import store as playlist_store
 from emuse.music import sync as music_sync
 from emuse.music.spotify import SpotifyReadError, fetch_track, my_playlists
 from emuse.ui import state
 from emuse.ui.common import md, secrets
+from emuse.ui.songs import track_list
 from emuse.ui.spotify_login import spotify_client
 
 Token = dict[str, Any] | None
@@ -115,6 +116,10 @@ def playlist_editor(emotion: str, token: Token) -> None:
         f"{len(draft.tracks)} songs in `{path.name}`. Edit cells, delete rows (select, then 🗑), "
         "change **#** to reorder, then **Save**."
     )
+    if draft.tracks and st.toggle(
+        "▶ Listen to this list", key=f"{state.playlist(emotion)}_listen", help="The first five play in the page."
+    ):
+        track_list(draft.tracks, max_players=5)
     rows = _songs_table(emotion, draft)
     with st.expander("➕ Add a song by Spotify link, or import a CSV"):
         _add_by_link(emotion, draft, rows, token)
@@ -147,7 +152,7 @@ def _songs_table(emotion: str, draft: Draft) -> list[dict[str, Any]]:
     edited = st.data_editor(
         pd.DataFrame(
             editing.tracks_to_rows(draft.tracks),
-            columns=[*editing.EDITOR_COLUMNS, "source", "duration_ms", "added_at"],
+            columns=[*editing.EDITOR_COLUMNS, "source", "duration_ms", "added_at", "valence", "energy"],
         ),
         key=draft.key(emotion, "table"),
         num_rows="dynamic",
@@ -167,16 +172,28 @@ def _adopt(draft: Draft, tracks: list[Track]) -> None:
 
 
 def _add_by_link(emotion: str, draft: Draft, rows: list[dict[str, Any]], token: Token) -> None:
-    with st.form(f"{state.playlist(emotion)}_add", clear_on_submit=True):
+    """Add one song by its link. On an error the form keeps what was typed; the added song is shown, with its player."""
+    # The form's key changes with the draft's generation: after a song was added it starts empty,
+    # after an error it keeps the pasted link so the person can fix it.
+    with st.form(draft.key(emotion, "add")):
         link = st.text_input("Spotify track link", placeholder="https://open.spotify.com/track/…")
         c1, c2 = st.columns(2)
         name = c1.text_input("Song name (filled in from Spotify when connected)")
         artists = c2.text_input("Artists")
         if st.form_submit_button("Add"):
             try:
-                _adopt(draft, [*editing.rows_to_tracks(rows), track_from_link(link, name, artists, token)])
+                track = track_from_link(link, name, artists, token)
+                tracks = [*editing.rows_to_tracks(rows), track]
             except (playlist_store.PlaylistError, RuntimeError) as exc:
                 st.error(str(exc))
+            else:
+                st.session_state[state.playlist_added(emotion)] = track
+                _adopt(draft, tracks)
+    added = st.session_state.get(state.playlist_added(emotion))
+    if added is not None and draft.dirty:
+        where = next((i + 1 for i, t in enumerate(draft.tracks) if t.key == added.key), len(draft.tracks))
+        st.success(f"Added as row {where} of {len(draft.tracks)} (below). Press **Save** to keep it.")
+        track_list([added], max_players=1)
 
 
 def _import_csv(emotion: str, draft: Draft, rows: list[dict[str, Any]]) -> None:
@@ -212,7 +229,7 @@ def _save(emotion: str, draft: Draft, rows: list[dict[str, Any]], path: Path) ->
 
 def track_from_link(link: str, name: str, artists: str, token: Token) -> Track:
     """A song from a Spotify track link: as typed when a name is given, else read from Spotify."""
-    track_id = playlist_store.parse_track_ref(link)
+    track_id = links.parse_track_ref(link)
     if name.strip():
         return playlist_store.manual_track(track_id, name.strip(), artists.strip())
     try:
@@ -272,7 +289,10 @@ def sources_editor(token: Token) -> None:
             st.session_state.pop(state.SOURCES_TABLE, None)
             st.rerun()
     if not token:
-        st.caption("Connect Spotify above to pick from your own playlists.")
+        if auth.credentials(secrets()) is None:
+            st.caption("Picking from your own playlists needs a Spotify app: see the 🎧 box at the top of this page.")
+        else:
+            st.caption("Press **Connect Spotify** at the top of this page to pick from your own playlists.")
         return
     _pick_my_playlists(token, sources)
 

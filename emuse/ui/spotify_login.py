@@ -16,6 +16,26 @@ from emuse.ui.common import secrets
 #: A login not finished within this many seconds is forgotten.
 LOGIN_TIMEOUT_S = 600
 
+#: What a newcomer reads when no Spotify app is configured: what works already, and the steps for the rest.
+SETUP_HELP = """**The songs already play, with no account.** Every mood has a starter list of real Spotify
+tracks, played in the page by Spotify's embed player.
+
+**To use your own Spotify playlists**, connect a Spotify app (5 minutes, once):
+
+1. Create an app at the [Spotify developer dashboard](https://developer.spotify.com/dashboard) (choose *Web API*).
+2. In its settings, add the Redirect URI `{redirect}` (for this page) and save.
+3. Give eMuse the app's Client ID (and Client secret, for the weekly sync): in `.streamlit/secrets.toml`
+   (see [Streamlit's secrets management](https://docs.streamlit.io/develop/concepts/connections/secrets-management))
+   or, on Streamlit Community Cloud, the app's *Settings → Secrets*:
+
+   ```toml
+   SPOTIPY_CLIENT_ID = "…"
+   SPOTIPY_CLIENT_SECRET = "…"
+   ```
+4. Reload this page: a **Connect Spotify** button appears here.
+
+The whole story, with Spotify's Development Mode limits, is in `docs/music.md` (*Spotify setup*)."""
+
 
 def app_redirect_uri() -> str:
     """Where Spotify sends the browser back: the configured URI, or this app's /playlists page."""
@@ -63,7 +83,7 @@ def spotify_connect() -> dict[str, Any] | None:
     """The "Connect Spotify" button (Authorization Code with PKCE); returns this session's token or ``None``."""
     creds = auth.credentials(secrets())
     if creds is None:
-        st.caption("To connect your Spotify account, set `SPOTIPY_CLIENT_ID` (see docs/music.md).")
+        st.info(SETUP_HELP.format(redirect=app_redirect_uri()), icon="🎧")
         return None
     pending = resources.pending_spotify_logins()
     for expired in [s for s, p in pending.items() if time.time() - p.created > LOGIN_TIMEOUT_S]:
@@ -82,10 +102,15 @@ def spotify_connect() -> dict[str, Any] | None:
         login = auth.start_pkce(creds.client_id, app_redirect_uri())
         pending[login.state] = login
         st.session_state[state.SPOTIFY_LOGIN_STATE] = login.state
+    st.markdown(
+        "Connect your Spotify account to pick songs from **your own playlists** and sync them here "
+        "(the starter lists play without it)."
+    )
     st.link_button(
         "Connect Spotify",
         login.authorize_url,
         icon="🎧",
+        type="primary",
         help=f"Log in to Spotify; it sends you back to {login.redirect_uri} (register that address "
         "in your Spotify app's Redirect URIs).",
     )

@@ -21,6 +21,8 @@ LIVE_PLAYING_SINCE = "_live_playing_since"  # time.monotonic() when this stream 
 LAST_COMPLETED_PAGE = "_last_completed_page"  # url_path of the page the last complete script run showed
 RECOMMENDER = "_recommender"  # emuse.music.Recommender of this browser session
 RECORDED_STILLS = "_recorded_stills"  # sha256 of snapshots and uploads already recorded
+MUSIC_FEEDBACK = "_music_feedback"  # emuse.music.Feedback: this session's 👍/👎, shared by its recommenders
+CALIBRATION = "calibration"  # emuse.vision.calibration.Calibration learned from this session's corrections
 LIVE_SLOT = "_live_slot"  # this session's id in emuse.vision.live.LiveSlots
 LIVE_CONNECTING_SINCE = "_live_connecting_since"  # time.monotonic() when START began connecting
 
@@ -55,6 +57,36 @@ def more_songs(source: str) -> str:
     return f"_more_songs_{source}"
 
 
+def still_recommender(source: str) -> str:
+    """The recommender of a snapshot's or upload's own songs."""
+    return f"_recommender_{source}"
+
+
+def still_digest(source: str) -> str:
+    """sha256 of the picture whose songs ``source`` shows (a new picture gets new songs)."""
+    return f"_still_digest_{source}"
+
+
+def pin_songs(source: str) -> str:
+    """The "📌 Keep these songs" toggle."""
+    return f"_pin_songs_{source}"
+
+
+def rate_song(source: str, serial: int, index: int) -> str:
+    """The 👍/👎 of one song of one list."""
+    return f"_rate_{source}_{serial}_{index}"
+
+
+def correction(source: str, shown: str) -> str:
+    """The "Not right? I'm …" pills beside a mood."""
+    return f"_correct_{source}_{shown}"
+
+
+def calibration_reset(source: str) -> str:
+    """The "Forget them" button under "eMuse has learned from N of your corrections"."""
+    return f"_calibration_reset_{source}"
+
+
 def history_recorder(source: str) -> str:
     """This session's :class:`emuse.history.recorder.MoodRecorder` for ``source``."""
     return f"_history_recorder_{source}"
@@ -63,6 +95,11 @@ def history_recorder(source: str) -> str:
 def playlist(emotion: str) -> str:
     """The playlist editor's working copy for ``emotion`` (tracks, version, generation, dirty)."""
     return f"_pl_{emotion}"
+
+
+def playlist_added(emotion: str) -> str:
+    """The song just added by link to ``emotion``'s draft, shown (with its player) until saved."""
+    return f"_pl_added_{emotion}"
 
 
 def playlist_raw(emotion: str) -> str:

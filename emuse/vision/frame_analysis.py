@@ -17,6 +17,7 @@ import numpy as np
 
 from emuse.labels import COLORS, EMOTIONS, hex_to_bgr
 from emuse.mood import Mood
+from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import Box, DetectorSettings
 from emuse.vision.frames import to_bgr, to_gray
@@ -66,8 +67,11 @@ class FrameAnalyzer:
         classifier: EmotionClassifier,
         detector_settings: DetectorSettings | None = None,
         smoother: MoodSmoother | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.classifier = classifier
+        #: This session's calibration from the person's corrections (applied to every face's scores).
+        self.calibration = calibration
         self.tracker = FaceTracker(detector_settings)
         self.detector = self.tracker.detector
         self.smoother = smoother or MoodSmoother()
@@ -98,6 +102,8 @@ class FrameAnalyzer:
             crops = self.classifier.crop_faces(gray, boxes)
             t3 = time.perf_counter()
             scores = self.classifier.predict_batch(crops)
+            if self.calibration is not None and len(scores):
+                scores = self.calibration.apply(scores)
             t4 = time.perf_counter()
             faces = tuple(
                 Face(box, EMOTIONS[int(np.argmax(s))], float(np.max(s)), tuple(float(v) for v in s))

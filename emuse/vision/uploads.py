@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emuse.mood import Mood
+from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DetectorSettings
 from emuse.vision.frame_analysis import FrameAnalysis, FrameAnalyzer, draw
@@ -35,19 +36,27 @@ class StillResult:
 
 
 def analyze_image(
-    classifier: EmotionClassifier, data: bytes, name: str = "upload", detector: DetectorSettings | None = None
+    classifier: EmotionClassifier,
+    data: bytes,
+    name: str = "upload",
+    detector: DetectorSettings | None = None,
+    calibration: Calibration | None = None,
 ) -> StillResult:
-    """A photo or snapshot: faces, emotions and the mood of the largest face."""
+    """A photo or snapshot: faces, emotions and the mood of the largest face (with the session's calibration)."""
     image = decode_image(data, name)
-    result = FrameAnalyzer(classifier, detector).analyze(image, now=0.0)
+    result = FrameAnalyzer(classifier, detector, calibration=calibration).analyze(image, now=0.0)
     return StillResult(draw(image, result), result.mood, len(result.faces), 1, ((0.0, _label(result)),))
 
 
 def analyze_video(
-    classifier: EmotionClassifier, data: bytes, name: str = "upload", detector: DetectorSettings | None = None
+    classifier: EmotionClassifier,
+    data: bytes,
+    name: str = "upload",
+    detector: DetectorSettings | None = None,
+    calibration: Calibration | None = None,
 ) -> StillResult:
     """A short video: sampled frames through the smoother; the frame with the most faces is shown."""
-    analyzer = FrameAnalyzer(classifier, detector)
+    analyzer = FrameAnalyzer(classifier, detector, calibration=calibration)
     best: tuple[int, MediaFrame, FrameAnalysis] | None = None
     timeline: list[tuple[float, str | None]] = []
     mood: Mood | None = None

@@ -14,6 +14,7 @@ only a skip on a developer machine without it.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,6 +121,18 @@ def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workd
     video = bs.webrtc_frame(page).locator("video").first
     annotated = _happy_pixels(video.screenshot())
     assert annotated > 200, f"no 'happy' box drawn on the returned video ({annotated} pixels of its colour)"
+
+    # Once a mood is found, the songs beside it play in the page: Spotify embed players built from
+    # the starter lists' real track IDs (their content cannot load without internet; the elements are there).
+    players = page.locator('[data-testid="stMain"] iframe[src^="https://open.spotify.com/embed/track/"]')
+    deadline = time.monotonic() + 30
+    while players.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    srcs = [players.nth(i).get_attribute("src") or "" for i in range(players.count())]
+    assert len(srcs) >= 3, f"expected at least three embed players once a mood is found, found {srcs}"
+    assert len(srcs) <= 5, f"at most five players in one list, found {len(srcs)}"
+    assert all(re.fullmatch(r"https://open\.spotify\.com/embed/track/[0-9A-Za-z]{22}", s) for s in srcs), srcs
+    page.get_by_text("Songs for your happy mood").first.wait_for(timeout=10_000)
 
     shot = bs.screenshot(page, "live", workdir / "screenshots")
     assert shot.stat().st_size > 10_000

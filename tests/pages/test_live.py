@@ -130,7 +130,7 @@ def test_song_text_is_shown_as_text_with_one_escaped_spotify_link() -> None:
 def test_the_song_list_uses_no_markdown_for_song_text() -> None:
     def page() -> None:
         from emuse.music import Track
-        from emuse.ui.live import track_list
+        from emuse.ui.songs import track_list
 
         track_list(
             [Track("", r"$\huge{HACKED}$ http://evil.example", "Someone", url="https://x/a)![](http://h/p.png)(")]

@@ -41,8 +41,8 @@ def test_page_shows_every_emotion_without_credentials(folder: Path) -> None:
     assert not at.exception
     assert [t.label for t in at.tabs][-1] == "🔗 Sources" and len(at.tabs) == 8
     captions = " ".join(c.value for c in at.caption)
-    assert "Last synced from Spotify: never" in captions and "SPOTIPY_CLIENT_ID" in captions
-    assert "12 songs in `happy.csv`" in " ".join(c.value for c in at.tabs[HAPPY].caption)
+    assert "Last synced from Spotify: never" in captions
+    assert "25 songs in `happy.csv`" in " ".join(c.value for c in at.tabs[HAPPY].caption)
     assert not any(b.label.startswith("🔄") for b in at.button)  # no sync without credentials
 
 
@@ -56,12 +56,12 @@ def test_add_by_link_then_save_writes_the_csv(folder: Path) -> None:
     at.run()
     assert not at.exception
     assert "press **Save**" in " ".join(i.value for i in at.tabs[HAPPY].info)
-    assert len(store.load_playlist("happy")) == 12  # not saved yet
+    assert len(store.load_playlist("happy")) == 25  # not saved yet
     button(at.tabs[HAPPY], "💾 Save").click()
     at.run()
     assert not at.exception and not at.error
     tracks = store.load_playlist("happy")
-    assert len(tracks) == 13 and tracks[-1].track_id == TID and tracks[-1].name == "A Song"
+    assert len(tracks) == 26 and tracks[-1].track_id == TID and tracks[-1].name == "A Song"
 
 
 def test_bad_link_is_explained(folder: Path) -> None:
@@ -109,11 +109,11 @@ def test_sync_button_with_progress_updates_files_and_shows_summary(folder: Path,
     at.run()
     assert not at.exception
     summary = " ".join(e.value for e in at.error)
-    assert "happy: added 60, removed 0, kept 12 (written)" in summary and "sad: FAILED" in summary
+    assert "happy: added 60, removed 0, kept 25 (written)" in summary and "sad: FAILED" in summary
     assert "404" in summary
     assert (folder / "sad.csv").read_bytes() == sad_before
-    assert len(store.load_playlist("happy")) == 72
-    assert "72 songs in `happy.csv`" in " ".join(c.value for c in at.tabs[HAPPY].caption)  # editor reloaded
+    assert len(store.load_playlist("happy")) == 85
+    assert "85 songs in `happy.csv`" in " ".join(c.value for c in at.tabs[HAPPY].caption)  # editor reloaded
     assert "Last synced from Spotify: never" in " ".join(c.value for c in at.caption)  # sad still never synced
 
 
@@ -158,7 +158,7 @@ def test_connect_button_and_redirect_with_code(folder: Path, fake: fs.FakeSpotif
 
 def _track_list_app() -> None:
     from emuse.music import Track, store
-    from emuse.ui.live import track_list
+    from emuse.ui.songs import track_list
 
     track_list([Track("0123456789abcdefABCDEF", "A*B", "X"), store.manual_track("", "Happy", "Pharrell Williams")])
 
@@ -172,3 +172,57 @@ def test_track_list_plays_tracks_with_an_id_and_links_the_rest() -> None:
     assert "<b>A*B</b>" in texts[0] and 'href="https://open.spotify.com/track/0123456789abcdefABCDEF"' in texts[0]
     assert 'href="https://open.spotify.com/search/Happy%20Pharrell%20Williams"' in texts[1]
     assert "Find on Spotify ↗" in texts[1]
+
+
+def test_a_newcomer_without_credentials_gets_linked_steps(folder: Path) -> None:
+    at = page()
+    assert not at.exception
+    help_box = " ".join(i.value for i in at.info)
+    assert "The songs already play, with no account" in help_box
+    assert "(https://developer.spotify.com/dashboard)" in help_box and "SPOTIPY_CLIENT_ID" in help_box
+    assert "/playlists" in help_box  # the redirect URI to register
+    sources = " ".join(c.value for c in at.tabs[-1].caption)
+    assert "Connect Spotify above" not in sources and "🎧 box at the top" in sources
+
+
+def test_with_credentials_the_page_leads_with_a_connect_button(folder: Path, fake: fs.FakeSpotify) -> None:
+    at = page()
+    assert not at.exception
+    buttons = at.get("link_button")
+    assert buttons and "Connect Spotify" in str(buttons[0].proto) and "authorize" in str(buttons[0].proto)
+    assert not any("developer.spotify.com/dashboard" in i.value for i in at.info)
+    assert "Connect Spotify** at the top" in " ".join(c.value for c in at.tabs[-1].caption)
+
+
+def test_a_bad_link_keeps_what_was_pasted_and_a_good_one_shows_the_added_row(folder: Path) -> None:
+    at = page()
+    tab = at.tabs[HAPPY]
+    tab.text_input[0].input("https://open.spotify.com/track/tooShort")
+    tab.text_input[1].input("A Song")
+    button(tab, "Add").click()
+    at.run()
+    tab = at.tabs[HAPPY]
+    assert any("not a Spotify track link" in e.value for e in tab.error)
+    assert tab.text_input[0].value == "https://open.spotify.com/track/tooShort"  # fix it, don't retype it
+    assert tab.text_input[1].value == "A Song"
+    tab.text_input[0].input(f"https://open.spotify.com/track/{TID}")
+    tab.text_input[2].input("An Artist")
+    button(tab, "Add").click()
+    at.run()
+    assert not at.exception
+    tab = at.tabs[HAPPY]
+    assert any("Added as row 26 of 26" in s.value for s in tab.success)
+    assert any("<b>A Song</b> — An Artist" in h.proto.body for h in tab.get("html"))
+    assert any(f"embed/track/{TID}" in str(f.proto) for f in at.get("iframe"))
+    assert tab.text_input[0].value == ""  # the form starts empty for the next song
+
+
+def test_listening_plays_five_and_saving_keeps_the_features(folder: Path) -> None:
+    before = (folder / "happy.csv").read_bytes()
+    at = page()
+    assert not at.get("iframe")  # no players until asked: seven lists of 25 would be 175 players
+    next(t for t in at.tabs[HAPPY].toggle if t.label == "▶ Listen to this list").set_value(True).run()
+    assert len([f for f in at.get("iframe") if "open.spotify.com/embed/track/" in str(f.proto)]) == 5
+    button(at.tabs[HAPPY], "💾 Save").click()
+    at.run()
+    assert not at.exception and (folder / "happy.csv").read_bytes() == before  # valence/energy kept

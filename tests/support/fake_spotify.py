@@ -73,6 +73,10 @@ class FakeSpotify:
     me_playlists: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 50
     refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
+    #: refresh tokens past Spotify's 6-month lifetime: answered with invalid_grant "Refresh token expired"
+    expired_refresh_tokens: set[str] = field(default_factory=set)
+    #: playlist id -> Retry-After of a 429 whose reason is QUOTA_EXCEEDED (the body Spotify sends since July 2026)
+    quota_exceeded: dict[str, int] = field(default_factory=dict)
     #: authorization code -> (code_challenge, redirect_uri) for the PKCE exchange
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -159,6 +163,10 @@ class FakeSpotify:
             if client_secret is None:
                 return self._send(handler, 400, {"error": "invalid_client", "error_description": "secret needed"})
         elif grant == "refresh_token":
+            if form.get("refresh_token") in self.expired_refresh_tokens:
+                return self._send(
+                    handler, 400, {"error": "invalid_grant", "error_description": "Refresh token expired"}
+                )
             if form.get("refresh_token") not in self.refresh_tokens:
                 return self._send(handler, 400, {"error": "invalid_grant", "error_description": "Invalid refresh"})
             extra["scope"] = "playlist-read-private playlist-read-collaborative"
@@ -209,6 +217,9 @@ class FakeSpotify:
             retry_after = waits.pop(0) if waits else None
         if retry_after is not None:
             return self._error(handler, 429, "API rate limit exceeded", **{"Retry-After": str(retry_after)})
+        if playlist_id in self.quota_exceeded:
+            body = {"error": {"status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED"}}
+            return self._send(handler, 429, body, {"Retry-After": str(self.quota_exceeded[playlist_id])})
         if playlist_id in self.fail:
             status = self.fail[playlist_id]
             return self._error(handler, status, {403: "Forbidden", 404: "Not found"}.get(status, "Server error"))

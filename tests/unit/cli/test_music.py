@@ -99,3 +99,16 @@ def test_import_and_check(fake: fs.FakeSpotify, tmp_path: Path, run) -> None:
     check = run("playlists", "check")
     assert check.returncode == 2
     assert "sad: 2 songs" in check.stdout and "fear.csv line 1: header must be" in check.stdout
+
+
+def test_sync_with_an_expired_refresh_token_says_so_in_one_line(
+    fake: fs.FakeSpotify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run
+) -> None:
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", "old-secret-token")
+    fake.expired_refresh_tokens.add("old-secret-token")
+    (tmp_path / "sources.csv").write_text("emotion,playlist\nhappy,p1\nsad,p2\n")
+    result = run("sync")
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and "refresh token has expired" in lines[0] and "6 months" in lines[0]
+    assert "old-secret-token" not in result.stdout + result.stderr

@@ -141,7 +141,7 @@ def test_version_1_database_is_migrated_forward_keeping_its_rows(data_dir: Path)
         raw.executescript(V1_SCHEMA)
 
     store = open_store()
-    assert store.schema_version() == 2
+    assert store.schema_version() == schema.SCHEMA_VERSION
     with sqlite3.connect(path) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(songs)")]
         indexes = {row[1] for row in raw.execute("PRAGMA index_list(moods)")}
@@ -156,7 +156,7 @@ def test_version_1_database_is_migrated_forward_keeping_its_rows(data_dir: Path)
 
     store.dispose()
     reopened = open_store()  # a second open finds it current and changes nothing
-    assert reopened.schema_version() == 2 and reopened.counts() == (1, 2)
+    assert reopened.schema_version() == schema.SCHEMA_VERSION and reopened.counts() == (1, 2)
     reopened.dispose()
 
 
