@@ -112,7 +112,7 @@ class FakeClassifier:
 class FakeAnalyzer:
     """Reports a mood from the image's brightness, so each test image has a known mood."""
 
-    def __init__(self, classifier: FakeClassifier) -> None:
+    def __init__(self, classifier: FakeClassifier, detector_settings: object = None) -> None:
         self.classifier = classifier
 
     def analyze(self, frame: np.ndarray, now: float | None = None):
