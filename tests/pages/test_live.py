@@ -86,7 +86,7 @@ def test_a_start_that_does_not_connect_is_explained_after_the_timeout() -> None:
 def test_an_upload_is_analysed_once_per_content_and_model(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def analyse(classifier: object, data: bytes, name: str, detector: object = None) -> str:
+    def analyse(classifier: object, data: bytes, name: str, detector: object = None, calibration: object = None) -> str:
         calls.append(name)
         return f"result of {name}"
 
