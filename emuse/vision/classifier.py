@@ -37,6 +37,10 @@ Test-time augmentation and ensembles are properties of the registered model, so
   scores; each member keeps its own TTA.
 - ``"framing"`` says how a Haar-convention face box becomes the crop the model was
   trained on (:mod:`emuse.vision.framing`).
+- ``"inference": {"log_bias": {"disgust": 0.4, ...}}`` adds a per-class bias to the
+  log-scores (chosen on PublicTest by ``models/make_default.py``): the rare classes'
+  decision threshold, so disgust and fear are not drowned by the common ones.
+- Members of an ensemble may take different input sizes: faces are resized to each.
 
 One classifier is loaded per process and shared by every video session (the UI
 wraps it in ``st.cache_resource``). Calls are serialised with a lock: a forward pass
@@ -64,6 +68,7 @@ from emuse import config, registry
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, reorder_scores
 from emuse.quiet import import_keras, silenced_stderr
+from emuse.vision.calibration import shift_log_scores
 from emuse.vision.detect import Box
 from emuse.vision.framing import Framing, crop, model_crop_box
 
@@ -95,6 +100,13 @@ class EmotionClassifier:
             raise registry.ModelError(
                 f"{self.info.path / 'meta.json'}: inference.tta {self.tta!r} must be one of {', '.join(TTA_MODES)}"
             )
+        bias = (self.info.meta.get("inference") or {}).get("log_bias") or {}
+        unknown = set(bias) - set(EMOTIONS)
+        if unknown:
+            raise registry.ModelError(
+                f"{self.info.path / 'meta.json'}: inference.log_bias names {sorted(unknown)}; use the seven emotions"
+            )
+        self.log_bias = np.array([float(bias.get(e, 0.0)) for e in EMOTIONS])
         #: An ensemble's members and their weights (empty for a single network).
         self.members: list[tuple[EmotionClassifier, float]] = [
             (EmotionClassifier(name, backend=backend), weight) for name, weight in self.info.members
@@ -108,10 +120,12 @@ class EmotionClassifier:
         #: Why the TFLite backend is not in use, when it was wanted and is not.
         self.backend_note = ""
 
-        if self.members:
-            if any(member.size != self.size for member, _ in self.members):
-                raise registry.ModelError(f"{self.info.name}: every member of an ensemble needs the same input size")
-        elif backend == "keras":
+        if not self.members:  # an ensemble's members loaded their own networks above
+            self._load_backend(backend)
+
+    def _load_backend(self, backend: str) -> None:
+        """Load this network's Keras model or its TFLite conversion, as ``backend`` asks."""
+        if backend == "keras":
             self._keras()
         elif backend == "tflite":
             self._tflite = self._load_tflite(convert=True)
@@ -178,7 +192,8 @@ class EmotionClassifier:
             return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
         if self.members:
             total = sum(weight for _, weight in self.members)
-            return sum(weight * member.predict_batch(faces) for member, weight in self.members) / total
+            mixed = sum(weight * member.predict_batch(_resized(faces, member.size)) for member, weight in self.members)
+            return self._biased(mixed / total)
         if self.tta == "mirror":
             faces = np.concatenate([faces, faces[:, :, ::-1]])
         x = faces.astype(np.float32)[..., None]
@@ -190,7 +205,12 @@ class EmotionClassifier:
         if self.tta == "mirror":
             half = len(scores) // 2
             scores = (scores[:half] + scores[half:]) / 2
-        return scores
+        return self._biased(scores)
+
+    def _biased(self, scores: np.ndarray) -> np.ndarray:
+        if not self.log_bias.any():
+            return scores
+        return shift_log_scores(scores, self.log_bias).astype(np.float32)
 
     def classify(self, gray: np.ndarray, boxes: Sequence[Box]) -> np.ndarray:
         """Scores for every box of one grayscale frame, in one batched call."""
@@ -329,6 +349,15 @@ class _TFLiteRunner:
         self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, dtype=np.float32))
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).copy()
+
+
+def _resized(faces: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An (N, H, W) batch at ``size`` (width, height): as evaluate resizes 48x48 FER2013 for a larger model."""
+    width, height = size
+    if faces.shape[1:3] == (height, width):
+        return faces
+    interpolation = cv2.INTER_AREA if faces.shape[1] > height else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(face, (width, height), interpolation=interpolation) for face in faces])
 
 
 def _interpreter_class() -> Any | None:
