@@ -56,6 +56,8 @@ def parameters(info: registry.ModelInfo) -> int | None:
     if info.members:
         counts = [parameters(registry.resolve(name)) for name, _ in info.members]
         return None if None in counts else sum(counts)  # type: ignore[arg-type]
+    if info.meta.get("parameters") is None and info.model_file.is_file():
+        return int(EmotionClassifier(info.path, backend="keras").model.count_params())
     return info.meta.get("parameters")
 
 
