@@ -144,6 +144,8 @@ class EmotionClassifier:
     @property
     def model(self) -> Any:
         """The Keras model (loaded on first use when a cached TFLite conversion made it unnecessary)."""
+        if self.members:
+            raise registry.ModelError(f"{self.info.name} is an ensemble: its members each have a Keras model")
         return self._keras()
 
     @property

@@ -34,5 +34,5 @@ def test_live_page_without_webrtc_offers_snapshot_and_upload() -> None:
     at = open_page("pages/live.py")
     assert not at.exception
     assert any("snapshot or an upload" in info.value for info in at.info)
-    assert at.sidebar.selectbox[0].value == "fer2013_mini_xception"
+    assert at.sidebar.selectbox[0].value == "emuse_resnet_ensemble"  # models/DEFAULT, listed first
     assert [tab.label for tab in at.tabs] == ["📸 Snapshot", "📁 Upload a photo or video"]

@@ -140,8 +140,10 @@ def test_name_clash_is_refused_before_training(fer_csv: Path, trained: object) -
 
 def test_shipped_model_evaluates_on_48px_data(fer_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMUSE_MODELS_DIR", str(ROOT / "models"))
-    metrics = evaluate(None, fer_csv, "PublicTest")  # 64x64 model, images resized
-    assert metrics["model"] == "fer2013_mini_xception" and metrics["split"] == "PublicTest" and metrics["n"] == 28
+    metrics = evaluate(None, fer_csv, "PublicTest")  # the default ensemble: a 48x48 and a 64x64 member
+    assert metrics["model"] == "emuse_resnet_ensemble" and metrics["split"] == "PublicTest" and metrics["n"] == 28
+    fer = evaluate("fer2013_mini_xception", fer_csv, "PublicTest")  # 64x64 model, images resized
+    assert fer["n"] == 28 and 0 <= fer["accuracy"] <= 1
 
 
 # ----------------------------------------------------------------------------- command line

@@ -10,6 +10,7 @@ import pytest
 
 from emuse import registry
 from emuse.labels import EMOTIONS, normalize_label, reorder_scores
+from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.frame_analysis import FrameAnalyzer, draw
 from emuse.vision.frames import to_bgr
 from emuse.vision.smoothing import MoodSmoother
@@ -32,8 +33,13 @@ def test_reorder_scores_maps_by_name_not_position() -> None:
 
 
 def test_shipped_model_is_registered_with_provenance() -> None:
-    info = registry.resolve(None)
-    assert info.name == "fer2013_mini_xception"
+    default = registry.resolve(None)
+    assert default.name == "emuse_resnet_ensemble"
+    assert [name for name, _ in default.members] == ["emuse_resnet", "fer2013_mini_xception"]
+    ours = registry.resolve("emuse_resnet").meta
+    assert ours["data"]["sha256"] == "a238ccaa3a7841321e58c2f8a46e26a2bb552abd29c5ed707bbfa7f29d4cefa8"
+    assert ours["command"].startswith("python -m emuse train") and ours["seed"] == 1234
+    info = registry.resolve("fer2013_mini_xception")
     assert info.input_shape == (64, 64, 1)
     assert info.labels == EMOTIONS
     source = info.meta["source"]
@@ -61,8 +67,10 @@ def test_grace_hopper_is_not_happy(classifier, grace_hopper_bgr) -> None:
     assert result.faces[0].scores[EMOTIONS.index("happy")] < 0.1
 
 
-def test_scaling_is_inside_the_model(classifier, astronaut_bgr) -> None:
+@pytest.mark.parametrize("name", ["emuse_resnet", "fer2013_mini_xception"])
+def test_scaling_is_inside_the_model(name: str, astronaut_bgr) -> None:
     """Feeding [0, 1] or [-1, 1] pixels must not be what the model wants: raw 0..255 is."""
+    classifier = EmotionClassifier(name)
     gray = cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2GRAY)
     (box,) = FrameAnalyzer(classifier).detector.detect_frame(astronaut_bgr, gray)[:1]
     faces = classifier.crop_faces(gray, [box])
