@@ -16,6 +16,7 @@ from emuse.ui.live import (
     record_still_once,
     renew_live_slot,
     show_still_result,
+    snapshot_camera,
     strategy_select,
 )
 from emuse.ui.live_stream import watch_stream
@@ -108,7 +109,7 @@ snap_tab, upload_tab = st.tabs(["📸 Snapshot", "📁 Upload a photo or video"]
 for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
     with tab:
         if source == "snapshot":
-            picture = st.camera_input("Take a snapshot")
+            picture = snapshot_camera()
         else:
             picture = st.file_uploader(
                 "Image or video",

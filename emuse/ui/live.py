@@ -18,6 +18,7 @@ from typing import Any
 import av
 import cv2
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_webrtc import (
     WebRtcMode,
     WebRtcStreamerContext,
@@ -318,6 +319,31 @@ def show_still_result(
             st.session_state[state.still_digest(source)] = digest
         songs_block(rec, source, max_players=3, pin=False)
     return result
+
+
+def snapshot_camera() -> UploadedFile | None:
+    """The snapshot camera, only after the person asks for it; returns the picture taken, if any.
+
+    ``st.camera_input`` asks the browser for the camera as soon as it is drawn, so drawing
+    it on page load would switch the camera on before anyone pressed anything (and show a
+    second preview next to the live video). A "Take a snapshot" button reveals it and
+    "Close the camera" hides it again.
+    """
+    if not st.session_state.get(state.SNAPSHOT_CAMERA):
+        st.caption("The camera stays off until you ask for it.")
+        st.button(
+            "Take a snapshot",
+            key="_snapshot_open",
+            on_click=lambda: st.session_state.__setitem__(state.SNAPSHOT_CAMERA, True),
+        )
+        return None
+    picture = st.camera_input("Take a snapshot")
+    st.button(
+        "Close the camera",
+        key="_snapshot_close",
+        on_click=lambda: st.session_state.__setitem__(state.SNAPSHOT_CAMERA, False),
+    )
+    return picture
 
 
 def record_still_once(mood: Mood | None, source: str, data: bytes) -> None:

@@ -25,6 +25,7 @@ MUSIC_FEEDBACK = "_music_feedback"  # emuse.music.Feedback: this session's 👍/
 CALIBRATION = "calibration"  # emuse.vision.calibration.Calibration learned from this session's corrections
 LIVE_SLOT = "_live_slot"  # this session's id in emuse.vision.live.LiveSlots
 LIVE_CONNECTING_SINCE = "_live_connecting_since"  # time.monotonic() when START began connecting
+SNAPSHOT_CAMERA = "_snapshot_camera"  # True once the person asked for the snapshot camera
 
 # Mood history
 HISTORY_SESSION_ID = "history_session_id"

@@ -36,3 +36,15 @@ def test_live_page_without_webrtc_offers_snapshot_and_upload() -> None:
     assert any("snapshot or an upload" in info.value for info in at.info)
     assert at.sidebar.selectbox[0].value == "emuse_resnet_ensemble"  # models/DEFAULT, listed first
     assert [tab.label for tab in at.tabs] == ["📸 Snapshot", "📁 Upload a photo or video"]
+
+
+def test_live_page_asks_for_no_camera_until_the_person_does() -> None:
+    """No ``st.camera_input`` (which switches the camera on when drawn) before "Take a snapshot"."""
+    at = open_page("pages/live.py")
+    assert at.get("camera_input") == []
+    take = next(b for b in at.button if b.label == "Take a snapshot")
+    at = take.click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("camera_input")) == 1
+    at = next(b for b in at.button if b.label == "Close the camera").click().run()
+    assert at.get("camera_input") == []
