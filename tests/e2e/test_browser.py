@@ -96,9 +96,14 @@ def test_home_renders_and_links_to_every_page(page, server: bs.StreamlitServer, 
 
 
 def test_live_video_detects_a_happy_face(page, server: bs.StreamlitServer, workdir: Path) -> None:
+    page.context.add_init_script(bs.COUNT_CAMERA_REQUESTS)  # in every frame, the webrtc iframe included
     page.goto(f"{server.url}/live")
+    bs.wait_for_app(page)
+    bs.webrtc_frame(page).get_by_role("button", name="Start").wait_for()
+    assert bs.camera_requests(page) == 0, "the camera was asked for before START"
     first_frame_s = bs.start_stream(page, first_frames_s=25.0)
     print(f"first analysed frame {first_frame_s:.1f} s after START")
+    assert bs.camera_requests(page) >= 1
 
     early = bs.wait_for_frames(page, at_least=10, timeout_s=60)
     time.sleep(3)

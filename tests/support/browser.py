@@ -395,6 +395,23 @@ def live_status(page: Page) -> LiveStatus:
     return LiveStatus.parse(text)
 
 
+#: An init script that counts ``getUserMedia`` calls in each frame (``window.__emuseCameraRequests``).
+COUNT_CAMERA_REQUESTS = """
+(() => {
+  const media = navigator.mediaDevices;
+  if (!media || !media.getUserMedia) return;
+  window.__emuseCameraRequests = 0;
+  const original = media.getUserMedia.bind(media);
+  media.getUserMedia = (constraints) => { window.__emuseCameraRequests += 1; return original(constraints); };
+})();
+"""
+
+
+def camera_requests(page: Page) -> int:
+    """How often the page and its frames asked for the camera (needs :data:`COUNT_CAMERA_REQUESTS`)."""
+    return sum(int(frame.evaluate("() => window.__emuseCameraRequests || 0")) for frame in page.frames)
+
+
 def click_start(page: Page, timeout_ms: float = 60_000) -> None:
     """Press streamlit-webrtc's START button inside its iframe."""
     button = webrtc_frame(page).get_by_role("button", name=re.compile(r"^\s*start\s*$", re.IGNORECASE))
