@@ -11,6 +11,7 @@ from emuse.ui.live import (
     calibration,
     correction_pills,
     detector_select,
+    follow_select,
     live_video,
     mood_html,
     record_still_once,
@@ -21,6 +22,7 @@ from emuse.ui.live import (
 )
 from emuse.ui.live_stream import watch_stream
 from emuse.ui.songs import follow_live_mood, recommender, song_note, songs_block
+from emuse.vision.frame_analysis import FOLLOW
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
@@ -50,6 +52,8 @@ if live.detector_note:
     st.sidebar.caption(live.detector_note)
 live.analyzer.calibration = calibration()  # the person's corrections, applied in the video thread
 songs = recommender("live", strategy)
+with st.sidebar:
+    follow = follow_select(live)
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
@@ -88,6 +92,8 @@ def mood_panel() -> None:
         f"{update.frames} frames analysed · {update.fps:.1f} fps · callback {update.callback_ms:.1f} ms "
         f"· {update.faces} face{'s' if update.faces != 1 else ''} · model {live.model_name} · {live.detector}"
     )
+    if update.faces > 1:
+        st.caption(f"Music follows {FOLLOW[follow]} (the heavier box).")
     correction_pills(update.mood, "live")
     recorder = mood_recorder("live")
     if recorder is not None:

@@ -30,7 +30,7 @@ from streamlit_webrtc import (
 
 from emuse import config
 from emuse.labels import COLORS, EMOJI, EMOTIONS
-from emuse.mood import Mood
+from emuse.mood import Mood, in_words
 from emuse.music import STRATEGIES
 from emuse.ui import resources, state
 from emuse.ui.common import secrets, webrtc_available
@@ -41,6 +41,7 @@ from emuse.vision import uploads
 from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DETECTORS, DetectorSettings, default_detector
+from emuse.vision.frame_analysis import FOLLOW
 from emuse.vision.live import LiveSession, LiveSlots
 from emuse.vision.media import MediaError
 
@@ -198,7 +199,7 @@ def mood_html(mood: Mood | None) -> str:
     )
     return (
         f"<div style='font-size:1.6rem;font-weight:600'>Mood: {mood.label} {EMOJI[mood.label]}</div>"
-        f"<div style='color:#666;margin-bottom:.4rem'>confidence {mood.confidence:.0%}</div>{rows}"
+        f"<div style='color:#666;margin-bottom:.4rem'>{in_words(mood)} ({mood.confidence:.0%})</div>{rows}"
     )
 
 
@@ -380,6 +381,23 @@ def detector_select(key: str = state.LIVE_DETECTOR) -> DetectorSettings:
         "is the classic frontal-face detector. Both frame the face the same way for the emotion model.",
     )
     return DetectorSettings(kind=kind or default)
+
+
+def follow_select(session: LiveSession, key: str = state.MUSIC_FOLLOWS) -> str:
+    """With several people in view: does the music follow the largest face or the group's average mood?
+
+    The choice goes straight to the session's analyzer (a plain attribute the video
+    thread reads once per frame); the followed face is drawn with a heavier box.
+    """
+    follow = st.radio(
+        "Music follows",
+        list(FOLLOW),
+        format_func=FOLLOW.get,
+        key=key,
+        help="With several people in view. The face the music follows has the heavier box.",
+    )
+    session.analyzer.follow = follow
+    return follow
 
 
 def strategy_select(key: str = state.MUSIC_STRATEGY) -> str:

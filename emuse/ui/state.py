@@ -12,6 +12,7 @@ from __future__ import annotations
 LIVE_SESSION = "live_session"  # emuse.vision.live.LiveSession of this browser session
 LIVE_LAST_UPDATE = "live_last_update"  # the newest LiveUpdate the mood panel showed
 LIVE_MOOD = "live_mood"  # the smoothed mood label the songs follow
+MUSIC_FOLLOWS = "music_follows"  # "largest" face or the "group" (emuse.vision.frame_analysis.FOLLOW)
 MUSIC_STRATEGY = "music_strategy"  # "Match my mood" / "Lift my mood" widget
 LIVE_DETECTOR = "live_detector"  # face detector widget: "blazeface" or "haar"
 LIVE_STREAM_GENERATION = "_live_stream_generation"  # bumped by a reconnect: the webcam component's key changes

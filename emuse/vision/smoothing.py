@@ -16,11 +16,14 @@ who walks away is not reported as still "happy".
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from emuse.labels import EMOTIONS
 from emuse.mood import Mood
+from emuse.vision.detect import Box, iou
 
 
 class MoodSmoother:
@@ -68,3 +71,76 @@ class MoodSmoother:
         self._scores = None
         self._label = None
         self._last_seen = None
+
+
+@dataclass
+class _Followed:
+    """A face followed across frames: its last box, its smoother, when it was last seen."""
+
+    id: int
+    box: tuple[int, int, int, int]
+    smoother: MoodSmoother
+    seen: float
+
+
+class FaceMoods:
+    """One :class:`MoodSmoother` per face in view, so every face box shows its own smoothed mood.
+
+    Faces carry no identity from the detector, so each frame's boxes are matched to
+    the faces of earlier frames by overlap (greedy, best overlap first, at least
+    ``min_overlap``): a webcam face moves a few pixels between frames, two people
+    don't swap places in 1/10 s. A box that matches nothing starts a new smoother;
+    a face not seen for ``forget_after`` seconds is dropped with its smoother.
+    Matching a handful of boxes costs microseconds per frame.
+    """
+
+    def __init__(self, min_overlap: float = 0.3, **smoother_args: float) -> None:
+        self.min_overlap = min_overlap
+        self._smoother_args = smoother_args
+        self.forget_after = float(smoother_args.get("forget_after", 2.0))
+        self._faces: list[_Followed] = []
+        self._next_id = 0
+
+    def __len__(self) -> int:
+        return len(self._faces)
+
+    def update(self, boxes: Sequence[Box], scores: Sequence[np.ndarray], now: float) -> list[tuple[int, Mood | None]]:
+        """Feed this frame's boxes and per-face scores; returns ``(face id, smoothed mood)`` per box, in order.
+
+        A face id stays the same while the face is followed, so a caller can keep
+        choosing the same face (the one the music follows) from frame to frame.
+        """
+        pairs = sorted(
+            ((iou(box, old.box), i, j) for i, box in enumerate(boxes) for j, old in enumerate(self._faces)),
+            reverse=True,
+        )
+        match: dict[int, int] = {}
+        for overlap, i, j in pairs:
+            if overlap < self.min_overlap:
+                break
+            if i not in match and j not in match.values():
+                match[i] = j
+        result: list[tuple[int, Mood | None]] = []
+        seen: list[_Followed] = []
+        for i, box in enumerate(boxes):
+            if i in match:
+                face = self._faces[match[i]]
+                face.box, face.seen = box, now
+            else:
+                face = _Followed(self._next_id, box, MoodSmoother(**self._smoother_args), now)
+                self._next_id += 1
+            seen.append(face)
+            result.append((face.id, face.smoother.update(scores[i], now)))
+        matched = set(match.values())
+        away = [f for j, f in enumerate(self._faces) if j not in matched and now - f.seen <= self.forget_after]
+        for face in away:
+            face.smoother.update(None, now)
+        self._faces = seen + away
+        return result
+
+    def mood(self, face_id: int | None) -> Mood | None:
+        """The smoothed mood of a face still followed (also for a moment after it left view), else ``None``."""
+        return next((f.smoother.mood for f in self._faces if f.id == face_id), None)
+
+    def reset(self) -> None:
+        self._faces = []
