@@ -211,7 +211,7 @@ def draw(frame: np.ndarray, analysis: FrameAnalysis) -> np.ndarray:
     Each box shows its face's *smoothed* mood (the same one the page shows), in that
     mood's colour; a thin bar under the label is this frame's raw answer (its colour
     and length: raw emotion and its score). The face the music follows gets a box
-    twice as thick; the others a thin one. Labels never cover each other.
+    twice as thick as the others. Labels never cover each other.
     """
     base = max(2, frame.shape[1] // 320)
     font_scale = max(0.5, frame.shape[1] / 900)
@@ -225,7 +225,7 @@ def draw(frame: np.ndarray, analysis: FrameAnalysis) -> np.ndarray:
     spots = place_labels([f.box for f in analysis.faces], sizes, frame.shape[1], frame.shape[0])
     for face, text, (color, th), (lx, ly, lw, lh) in zip(analysis.faces, texts, looks, spots, strict=True):
         x, y, w, h = face.box
-        cv2.rectangle(frame, (x, y), (x + w, y + h), color, base * 2 if face.main else max(1, base // 2))
+        cv2.rectangle(frame, (x, y), (x + w, y + h), color, base * 2 if face.main else base)
         cv2.rectangle(frame, (lx, ly), (lx + lw, ly + lh), color, -1)
         cv2.putText(
             frame, text, (lx + 4, ly + th + 3), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (20, 20, 20), base, cv2.LINE_AA

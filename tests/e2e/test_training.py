@@ -18,7 +18,6 @@ from tests.support import browser as bs
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-
 def progress_text(page) -> str:
     bar = page.locator('[data-testid="stProgress"]')
     return bar.inner_text() if bar.count() else ""

@@ -24,10 +24,6 @@ PAGE = str(ROOT / "pages" / "history.py")
 MONDAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
 
-
-
-
-
 def record(store: HistoryStore, session: str, start: datetime, plan: list[tuple[str, int]]) -> None:
     """A live session at 2 fps: ``plan`` is (emotion, seconds) stretches, as the recorder would write them."""
     recorder = MoodRecorder(store, session, "live")
