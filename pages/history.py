@@ -13,7 +13,7 @@ from emuse.ui.common import browser_timezone
 from emuse.ui.history import delete_controls, history_store, recording_toggle
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
-st.title("📈 Mood History")
+st.title("Mood History")
 history = history_store()
 if history is None:
     st.stop()
@@ -38,17 +38,21 @@ if sessions.empty:
         "suggests. Come back here to see your moods over time. You can also record from the command line "
         "with `python -m emuse analyze photo.jpg --record`."
     )
-    st.markdown("[🎥 Go to Live](./live)")
+    st.page_link("pages/live.py", label="Go to Live", icon=":material/videocam:")
 else:
-    first, last = (sessions[c].min() if c == "first" else sessions[c].max() for c in ("first", "last"))
-    first_day, last_day = first.astimezone(tz).date(), last.astimezone(tz).date()
+    first_day, last_day = charts.days_covered(sessions, tz)
     date_col, session_col = st.columns([1, 2])
-    picked = date_col.date_input("Dates", value=(first_day, last_day), min_value=first_day, max_value=last_day)
-    labels = charts.session_labels(sessions, tz)
+    start_day, end_day = first_day, last_day
+    if first_day < last_day:  # a date filter only once there are two days to choose from
+        start_day, end_day = date_col.slider(
+            "Dates", min_value=first_day, max_value=last_day, value=(first_day, last_day), format="D MMM YYYY"
+        )
+    else:
+        date_col.markdown(f"**{first_day:%A} {first_day.day} {first_day:%B %Y}**")
+    labels = charts.session_labels(sessions, history.session_sources(), tz)
     chosen = session_col.multiselect(
         "Sessions", list(labels), format_func=labels.__getitem__, placeholder="All sessions"
     )
-    start_day, end_day = (picked[0], picked[-1]) if picked else (first_day, last_day)  # one date while picking
     start, end = charts.day_range(start_day, end_day, tz)
     try:
         moods, songs = history.moods(start, end, chosen or None), history.songs(start, end, chosen or None)
@@ -59,39 +63,49 @@ else:
     spans = charts.spans(moods)
     numbers = charts.summary(spans, songs)
     a, b, c, d = st.columns(4)
-    a.metric("Time recorded", f"{numbers['minutes']:.0f} min")
+    a.metric("Time recorded", charts.duration(numbers["minutes"] * 60))
     b.metric("Most of the time", f"{numbers['top']}" if numbers["top"] else "–")
     c.metric("Sessions", numbers["sessions"])
     d.metric("Songs", numbers["songs"])
 
     st.subheader("Your moods over time")
-    st.plotly_chart(charts.timeline_figure(charts.bands(spans)), key="timeline")
-    share_col, songs_col = st.columns(2)
-    with share_col:
-        st.subheader("Share of each mood")
-        st.plotly_chart(charts.share_figure(spans), key="share")
+    st.plotly_chart(charts.timeline_figure(charts.bands(spans, min_seconds=5.0), labels), key="timeline")
+    st.caption("Moods that lasted under 5 seconds are drawn as part of their neighbours; the download keeps every row.")
+    minutes_col, songs_col = st.columns(2)
+    with minutes_col:
+        st.subheader("Time in each mood")
+        st.plotly_chart(charts.minutes_figure(spans), key="minutes")
     with songs_col:
         st.subheader("Songs per mood")
         st.plotly_chart(charts.songs_figure(songs), key="songs")
-    hour_tab, day_tab, top_tab = st.tabs(["By hour of day", "By day of week", "Top songs"])
-    hour_tab.plotly_chart(charts.hour_figure(spans, tz), key="hours")
-    day_tab.plotly_chart(charts.weekday_figure(spans, tz), key="weekdays")
-    top_tab.dataframe(
-        charts.top_songs(songs),
-        hide_index=True,
-        column_config={"url": st.column_config.LinkColumn("Spotify", display_text="open")},
-    )
+    more = {"Top songs": None}
+    if charts.distinct_hours(spans, tz) >= 3:  # one or two bars say nothing about the time of day
+        more["By hour of day"] = charts.hour_figure(spans, tz)
+    if charts.distinct_days(spans, tz) >= 2:
+        more["By day of week"] = charts.weekday_figure(spans, tz)
+    for tab, (name, figure) in zip(st.tabs(list(more)), more.items(), strict=True):
+        if figure is None:
+            tab.dataframe(
+                charts.top_songs(songs),
+                hide_index=True,
+                column_config={"url": st.column_config.LinkColumn("Spotify", display_text="open")},
+            )
+        else:
+            tab.plotly_chart(figure, key=name)
     st.download_button(
-        "⬇️ Download these rows (CSV)",
-        charts.export_csv(moods, songs),
+        "Download these rows (CSV)",
+        charts.export_csv(moods, songs, tz),
         file_name=f"emuse-history-{start_day}-to-{end_day}.csv",
         mime="text/csv",
+        icon=":material/download:",
         on_click="ignore",
+        help="Scores rounded to 4 digits, times in ISO 8601 with their zone. The emotion column is the smoothed "
+        "mood, which stays until another mood leads it clearly: it is not always the highest score.",
     )
     st.caption(f"Times in {tz.key}. Stored in {history.where}.")
 
 st.divider()
-st.subheader("🔒 Privacy")
+st.subheader("Privacy")
 st.markdown(
     "eMuse records only the **smoothed mood** (emotion, confidence and the seven scores), the time, a random "
     "session id and the songs suggested: never a picture or a video frame."

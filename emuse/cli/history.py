@@ -12,8 +12,8 @@ import json
 import sys
 
 from emuse.cli.errors import EXIT_OK, EXIT_PARTIAL, CliError
+from emuse.history import export
 from emuse.history.recorder import MoodRecorder, new_session_id
-from emuse.history.schema import EXPORT_COLUMNS, spreadsheet_safe
 from emuse.history.store import HistoryError, HistoryStore, open_store
 
 
@@ -44,14 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     store = _open()
     writer = None
-    if args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
+    if args.format == "csv":  # the page's download layout: rounded scores, the emotion column explained
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(export.headers())
     count = 0
     try:
         for row in store.export_rows():
             if writer is not None:
-                writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+                writer.writerow(export.export_record(row))
             else:
                 sys.stdout.write(json.dumps(row) + "\n")
             count += 1

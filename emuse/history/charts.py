@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from emuse.history.schema import EXPORT_COLUMNS, spreadsheet_safe
-from emuse.labels import COLORS, EMOJI, EMOTIONS
+from emuse.history import export
+from emuse.labels import COLORS, EMOTIONS
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ORDER = {"emotion": list(EMOTIONS)}
@@ -42,6 +42,11 @@ def day_range(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]
     )
 
 
+def days_covered(sessions: pd.DataFrame, tz: ZoneInfo) -> tuple[date, date]:
+    """The first and last day (in ``tz``) with any row, from :meth:`HistoryStore.sessions`."""
+    return sessions["first"].min().astimezone(tz).date(), sessions["last"].max().astimezone(tz).date()
+
+
 def spans(moods: pd.DataFrame, heartbeat_s: float = 5.0, gap_factor: float = 3.0) -> pd.DataFrame:
     """Each mood row with ``start``, ``end`` and ``seconds``.
 
@@ -61,26 +66,44 @@ def spans(moods: pd.DataFrame, heartbeat_s: float = 5.0, gap_factor: float = 3.0
     return frame[["session", "source", "emotion", "confidence", "start", "end", "seconds"]].reset_index(drop=True)
 
 
-def bands(span_frame: pd.DataFrame) -> pd.DataFrame:
-    """Join touching spans of the same emotion and session into one band for the timeline."""
+def bands(span_frame: pd.DataFrame, min_seconds: float = 0.0) -> pd.DataFrame:
+    """Touching spans of the same session joined into bands for the timeline.
+
+    Spans of the same emotion always join. With ``min_seconds``, a band shorter than
+    that is merged into its neighbour (the one before it if they touch, else the one
+    after), for display only: a normal 3-minute session has one-second flickers that
+    would draw the timeline as a barcode. The stored rows, the minutes per mood and
+    the export keep every row.
+    """
+    columns = ["session", "source", "emotion", "confidence", "start", "end", "seconds"]
     if span_frame.empty:
-        return span_frame.assign(minutes=pd.Series(dtype=float))
-    frame = span_frame.sort_values(["session", "start"]).reset_index(drop=True)
-    previous_end = frame.groupby("session")["end"].shift()
-    previous_emotion = frame.groupby("session")["emotion"].shift()
-    new_band = (frame["emotion"] != previous_emotion) | (frame["start"] > previous_end)
-    frame["band"] = new_band.cumsum()
-    merged = frame.groupby("band").agg(
-        session=("session", "first"),
-        source=("source", "first"),
-        emotion=("emotion", "first"),
-        confidence=("confidence", "mean"),
-        start=("start", "min"),
-        end=("end", "max"),
-        seconds=("seconds", "sum"),
-    )
-    merged["minutes"] = merged["seconds"] / 60
-    return merged.reset_index(drop=True)
+        return span_frame.reindex(columns=columns).assign(minutes=pd.Series(dtype=float))
+    records = span_frame.sort_values(["session", "start"])[columns].to_dict("records")
+    merged = _absorb(_absorb(records, 0.0), min_seconds)  # whole bands first, then the short ones go
+    frame = pd.DataFrame(merged, columns=columns)
+    frame["minutes"] = frame["seconds"] / 60
+    return frame
+
+
+def _absorb(records: list[dict], min_seconds: float) -> list[dict]:
+    """One pass: join touching same-emotion neighbours; give a band under ``min_seconds`` to a neighbour."""
+    merged: list[dict] = []
+    for row in records:
+        last = merged[-1] if merged else None
+        touches = last is not None and last["session"] == row["session"] and row["start"] <= last["end"]
+        if touches and (row["emotion"] == last["emotion"] or row["seconds"] < min_seconds):
+            last["end"], last["seconds"] = max(last["end"], row["end"]), last["seconds"] + row["seconds"]
+            continue
+        if touches and last["seconds"] < min_seconds:  # a short band before this one: this one takes it over
+            merged.pop()
+            row = {**row, "start": last["start"], "seconds": row["seconds"] + last["seconds"]}
+            before = merged[-1] if merged else None
+            joins = before and before["session"] == row["session"] and before["emotion"] == row["emotion"]
+            if joins and row["start"] <= before["end"]:
+                before["end"], before["seconds"] = row["end"], before["seconds"] + row["seconds"]
+                continue
+        merged.append(dict(row))
+    return merged
 
 
 def local(frame: pd.DataFrame, tz: ZoneInfo, columns: Sequence[str]) -> pd.DataFrame:
@@ -107,47 +130,76 @@ def _empty_figure(message: str) -> go.Figure:
     return figure
 
 
-def timeline_figure(band_frame: pd.DataFrame) -> go.Figure:
-    """One horizontal band per emotion; each bar is a stretch of time in that mood."""
+def timeline_figure(band_frame: pd.DataFrame, session_names: dict[str, str] | None = None) -> go.Figure:
+    """One row per session; each band is a stretch of time in one mood, coloured and named.
+
+    ``session_names`` labels the rows (see :func:`session_labels`); the band's mood is
+    written inside it where it fits, and the legend names every colour.
+    """
     if band_frame.empty:
         return _empty_figure("No moods in this selection")
+    names = session_names or {}
+    frame = band_frame.assign(
+        row=[_short(names.get(s, s)) for s in band_frame["session"]],
+        mood=band_frame["emotion"],
+    )
     figure = px.timeline(
-        band_frame,
+        frame,
         x_start="start",
         x_end="end",
+        y="row",
+        color="emotion",
+        text="mood",
+        color_discrete_map=COLORS,
+        category_orders=_ORDER,
+        hover_data={"row": False, "mood": False, "source": True, "minutes": ":.1f", "confidence": ":.0%"},
+    )
+    figure.update_traces(textposition="inside", insidetextanchor="middle", textfont_color="#222")
+    figure.update_yaxes(title=None, autorange="reversed")
+    figure.update_xaxes(title=None)
+    rows = frame["row"].nunique()
+    figure.update_layout(
+        uniformtext={"minsize": 10, "mode": "hide"},  # a band too narrow for its name shows none
+        legend={"title": None, "orientation": "h", "y": -0.2},
+        margin={"t": 10},
+        height=160 + 50 * min(rows, 8),
+    )
+    return figure
+
+
+def _short(label: str, width: int = 40) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def minutes_figure(span_frame: pd.DataFrame) -> go.Figure:
+    """Minutes spent in each mood, one labelled bar per mood: reads as well with one minute as with hours."""
+    if span_frame.empty:
+        return _empty_figure("No moods in this selection")
+    totals = span_frame.groupby("emotion")["seconds"].sum().reindex(list(EMOTIONS)).dropna().reset_index()
+    totals["minutes"] = totals["seconds"] / 60
+    totals["label"] = [duration(seconds) for seconds in totals["seconds"]]
+    figure = px.bar(
+        totals,
+        x="minutes",
         y="emotion",
+        orientation="h",
         color="emotion",
         color_discrete_map=COLORS,
         category_orders=_ORDER,
-        hover_data={"session": True, "source": True, "minutes": ":.1f", "confidence": ":.0%"},
+        text="label",
     )
-    figure.update_yaxes(title=None, categoryarray=list(EMOTIONS), categoryorder="array")
-    figure.update_xaxes(title=None)
-    figure.update_layout(showlegend=False, margin={"t": 10}, height=380)
+    figure.update_traces(textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>")
+    figure.update_yaxes(title=None)
+    figure.update_xaxes(title="minutes")
+    figure.update_layout(showlegend=False, margin={"t": 10, "r": 60}, height=140 + 36 * len(totals))
     return figure
 
 
-def share_figure(span_frame: pd.DataFrame) -> go.Figure:
-    """How much of the recorded time was spent in each mood."""
-    if span_frame.empty:
-        return _empty_figure("No moods in this selection")
-    totals = span_frame.groupby("emotion", as_index=False)["seconds"].sum()
-    totals["minutes"] = totals["seconds"] / 60
-    totals["mood"] = [f"{EMOJI[e]} {e}" for e in totals["emotion"]]
-    figure = px.pie(
-        totals,
-        names="mood",
-        values="minutes",
-        color="emotion",
-        color_discrete_map=COLORS,
-        category_orders={"mood": [f"{EMOJI[e]} {e}" for e in EMOTIONS]},
-        hole=0.45,
-    )
-    figure.update_traces(
-        textinfo="percent+label", sort=False, hovertemplate="%{label}: %{value:.1f} min<extra></extra>"
-    )
-    figure.update_layout(showlegend=False, margin={"t": 10})
-    return figure
+def duration(seconds: float) -> str:
+    """``"40 s"``, ``"3.5 min"``, ``"2.1 h"``: short sessions don't read as "0 min"."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
 
 
 def _share_by(span_frame: pd.DataFrame, key: pd.Series, key_name: str, order: list) -> go.Figure:
@@ -189,23 +241,28 @@ def weekday_figure(span_frame: pd.DataFrame, tz: ZoneInfo) -> go.Figure:
 
 
 def songs_figure(songs: pd.DataFrame) -> go.Figure:
-    """How many songs were recommended (and played) for each mood."""
+    """How many songs were suggested for each mood (hover: how many of them were played)."""
     if songs.empty:
         return _empty_figure("No songs in this selection")
-    counts = songs.groupby(["emotion", "event"], as_index=False).size().rename(columns={"size": "songs"})
+    counts = (
+        songs.assign(played=songs["event"].eq("played"), suggested=songs["event"].eq("recommended"))
+        .groupby("emotion", as_index=False)[["suggested", "played"]]
+        .sum()
+    )
     figure = px.bar(
         counts,
         x="emotion",
-        y="songs",
+        y="suggested",
         color="emotion",
-        pattern_shape="event",
         color_discrete_map=COLORS,
-        category_orders={**_ORDER, "event": ["recommended", "played"]},
-        barmode="stack",  # one bar per mood; "played" stacks on "recommended" with a pattern
+        category_orders=_ORDER,
+        text="suggested",
+        hover_data={"emotion": False, "played": True},
     )
-    figure.update_traces(offsetgroup="", width=0.7)  # px offsets each colour; here colour is the x category
+    figure.update_traces(textposition="outside", cliponaxis=False)
     figure.update_xaxes(title=None)
-    figure.update_layout(margin={"t": 10}, legend_title=None)
+    figure.update_yaxes(title="songs suggested")
+    figure.update_layout(showlegend=False, margin={"t": 10})
     return figure
 
 
@@ -221,25 +278,43 @@ def top_songs(songs: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return grouped.sort_values("times", ascending=False).head(n)[["name", "artists", "moods", "times", "url"]]
 
 
-def export_csv(moods: pd.DataFrame, songs: pd.DataFrame) -> bytes:
-    """Rows as CSV in the same layout as ``python -m emuse history export`` (UTC ISO times)."""
-    parts = []
-    for kind, frame in (("mood", moods), ("song", songs)):
-        if frame.empty:
-            continue
-        part = frame.drop(columns=["id"], errors="ignore").assign(kind=kind)
-        part["time"] = part["time"].map(lambda t: t.isoformat())
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    table = table.reindex(columns=list(EXPORT_COLUMNS)).map(spreadsheet_safe)  # no formula runs when opened
-    return table.to_csv(index=False).encode("utf-8")
+def distinct_hours(span_frame: pd.DataFrame, tz: ZoneInfo) -> int:
+    """How many different hours of the day the selection covers (the hour chart needs several)."""
+    return 0 if span_frame.empty else int(span_frame["start"].dt.tz_convert(tz).dt.hour.nunique())
 
 
-def session_labels(sessions: pd.DataFrame, tz: ZoneInfo) -> dict[str, str]:
-    """Readable names for the session filter: ``web-1b4e28ba2fa1 · live · 3 Jun 14:02 · 12 moods``."""
+def distinct_days(span_frame: pd.DataFrame, tz: ZoneInfo) -> int:
+    """How many different days of the week the selection covers."""
+    return 0 if span_frame.empty else int(span_frame["start"].dt.tz_convert(tz).dt.dayofweek.nunique())
+
+
+def session_labels(sessions: pd.DataFrame, sources: pd.DataFrame, tz: ZoneInfo) -> dict[str, str]:
+    """Names for sessions by where their moods came from and when: ``Tue 7 May: Live, 14:02-14:05, 3 uploads``.
+
+    ``sessions`` is :meth:`HistoryStore.sessions` (its order is kept), ``sources``
+    :meth:`HistoryStore.session_sources`. A session with songs and no moods is
+    named by its time alone.
+    """
+    by_session = dict(iter(sources.groupby("session", sort=False)))
     labels = {}
     for row in sessions.itertuples(index=False):
-        started = row.first.astimezone(tz).strftime("%d %b %H:%M")
-        source = f" · {row.source}" if row.source else ""
-        labels[row.session] = f"{row.session}{source} · {started} · {row.moods} moods, {row.songs} songs"
+        first = row.first.astimezone(tz)
+        parts = []
+        group = by_session.get(row.session)
+        for part in [] if group is None else group.sort_values("first").itertuples(index=False):
+            start, end = (t.astimezone(tz).strftime("%H:%M") for t in (part.first, part.last))
+            if part.source == "live":
+                parts.append(f"Live, {start}-{end}" if end != start else f"Live, {start}")
+            elif part.source == "cli":
+                parts.append(f"command line, {start}")
+            else:
+                parts.append(f"{part.moods} {part.source}{'s' if part.moods != 1 else ''}")
+        if not parts:
+            parts = [f"songs only, {first:%H:%M}"]
+        labels[row.session] = f"{first:%a} {first.day} {first:%b}: " + ", ".join(parts)
     return labels
+
+
+def export_csv(moods: pd.DataFrame, songs: pd.DataFrame, tz: ZoneInfo | None = None) -> bytes:
+    """These rows as CSV, in the layout of ``python -m emuse history export`` (see :mod:`emuse.history.export`)."""
+    return export.frames_to_csv(moods, songs, tz)

@@ -304,6 +304,24 @@ class HistoryStore:
         )
         return frame.sort_values("first", ascending=False, ignore_index=True)
 
+    def session_sources(self) -> pd.DataFrame:
+        """One row per session and mood source: ``session, source, first, last, moods`` (times UTC).
+
+        One browser session records live, snapshot and upload moods under the same
+        session id; this says what each session held, so the page can name it
+        ("Live, 14:02-14:05, 3 uploads") without loading its rows.
+        """
+        m = schema.moods.c
+        query = select(m.session, m.source, func.min(m.time), func.max(m.time), func.count()).group_by(
+            m.session, m.source
+        )
+        rows = self._run(lambda conn: conn.execute(query).all(), write=False)
+        frame = pd.DataFrame(
+            [(session, source, utc(first), utc(last), int(n)) for session, source, first, last, n in rows],
+            columns=["session", "source", "first", "last", "moods"],
+        )
+        return frame.sort_values(["session", "first"], ignore_index=True)
+
     def moods(
         self, start: datetime | None = None, end: datetime | None = None, sessions: Sequence[str] | None = None
     ) -> pd.DataFrame:

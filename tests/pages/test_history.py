@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from emuse import cli
 from emuse.history import charts
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
+from emuse.mood import Mood
 from tests.support.moods import mood
 from tests.support.paths import ROOT
 
@@ -48,10 +50,11 @@ def filled(data_dir: Path) -> HistoryStore:
 
 
 def run_page(session_id: str | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    """The page through Home.py's navigation, as the app runs it (``st.page_link`` needs the app's pages)."""
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
     if session_id:
         at.session_state["history_session_id"] = session_id
-    return at.run()
+    return at.run().switch_page("pages/history.py").run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -62,6 +65,8 @@ def test_empty_history_explains_instead_of_charting(data_dir: Path) -> None:
     at = run_page()
     assert not at.exception
     assert "No moods recorded yet" in at.info[0].value
+    (link,) = at.get("page_link")  # in this tab, through the app's navigation (not a new browser tab)
+    assert link.proto.page == "live" and link.proto.label == "Go to Live"
     assert len(at.get("plotly_chart")) == 0
     assert len(at.get("download_button")) == 0
     assert [t.label for t in at.toggle] == ["Record my moods"] and at.toggle[0].value is True
@@ -71,9 +76,10 @@ def test_empty_history_explains_instead_of_charting(data_dir: Path) -> None:
 def test_filled_history_shows_charts_numbers_and_download(filled: HistoryStore) -> None:
     at = run_page()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 5  # timeline, share, songs, hour, weekday
-    assert metrics(at) == {"Time recorded": "4 min", "Most of the time": "neutral", "Sessions": "3", "Songs": "4"}
-    assert at.date_input[0].value == (date(2024, 5, 6), date(2024, 5, 7))
+    assert len(at.get("plotly_chart")) == 5  # timeline, minutes, songs, hour, weekday
+    assert metrics(at) == {"Time recorded": "3.8 min", "Most of the time": "neutral", "Sessions": "3", "Songs": "4"}
+    assert at.slider[0].value == (date(2024, 5, 6), date(2024, 5, 7))  # a range slider: never half picked
+    assert len(at.date_input) == 0
     assert len(at.get("download_button")) == 1
     assert any("Times in UTC" in c.value for c in at.caption)
 
@@ -82,10 +88,10 @@ def test_session_and_date_filters_narrow_everything(filled: HistoryStore) -> Non
     at = run_page()
     at.multiselect[0].select("web-monday").run()
     assert not at.exception
-    assert metrics(at) == {"Time recorded": "2 min", "Most of the time": "happy", "Sessions": "1", "Songs": "2"}
+    assert metrics(at) == {"Time recorded": "1.5 min", "Most of the time": "happy", "Sessions": "1", "Songs": "2"}
 
     at.multiselect[0].unselect("web-monday").run()
-    at.date_input[0].set_value((date(2024, 5, 7), date(2024, 5, 7))).run()
+    at.slider[0].set_value((date(2024, 5, 7), date(2024, 5, 7))).run()
     assert not at.exception
     assert metrics(at)["Sessions"] == "2" and metrics(at)["Most of the time"] == "neutral"
 
@@ -189,19 +195,34 @@ def test_day_range_covers_whole_local_days() -> None:
     assert end - start == timedelta(days=1)
 
 
-def test_page_csv_matches_the_cli_export_layout(filled: HistoryStore) -> None:
+def test_page_csv_matches_the_cli_export_layout(filled: HistoryStore, capsys: pytest.CaptureFixture) -> None:
+    filled.add_mood("web-odd", "live", Mood("sad", 1 / 3, (0.1, 0.0, 0.0, 0.4, 1 / 3, 0.0, 0.1666666)), MONDAY)
     data = charts.export_csv(filled.moods(), filled.songs()).decode()
     rows = list(csv.DictReader(io.StringIO(data)))
     exported = list(filled.export_rows())
     assert len(rows) == len(exported)
     assert rows[0]["time"] == exported[0]["time"] == "2024-05-06T09:00:00+00:00"
     assert {r["kind"] for r in rows} == {"mood", "song"}
-    assert data.splitlines()[0].startswith("kind,time,session,source,emotion,confidence,score_angry")
+    header = data.splitlines()[0]
+    assert header.startswith("kind,time,session,source,emotion (smoothed: kept until another mood leads")
+    assert "not always the highest score" in header and header.endswith(
+        ",confidence,score_angry,score_disgust"
+        ",score_fear,score_happy,score_sad,score_surprise,score_neutral,track_id,name,artists,url,event"
+    )
+    odd = next(r for r in rows if r["session"] == "web-odd")  # stored as sad though happy scores higher
+    assert (odd["confidence"], odd["score_sad"], odd["score_neutral"]) == ("0.3333", "0.3333", "0.1667")
+    assert all(len(r["confidence"].split(".")[-1]) <= 4 for r in rows if r["kind"] == "mood")
+
+    paris = charts.export_csv(filled.moods(), filled.songs(), ZoneInfo("Europe/Paris")).decode()
+    assert next(csv.DictReader(io.StringIO(paris)))["time"] == "2024-05-06T11:00:00+02:00"
+
+    assert cli.main(["history", "export"]) == 0  # the command line writes the same file
+    assert sorted(capsys.readouterr().out.splitlines()) == sorted(data.splitlines())
 
 
 def test_empty_figures_say_so() -> None:
     empty = charts.spans(pd.DataFrame(columns=["id", "time", "session", "source", "emotion", "confidence"]))
-    for figure in (charts.timeline_figure(charts.bands(empty)), charts.share_figure(empty)):
+    for figure in (charts.timeline_figure(charts.bands(empty)), charts.minutes_figure(empty)):
         assert figure.layout.annotations[0].text == "No moods in this selection"
 
 
@@ -239,6 +260,64 @@ def test_history_with_songs_but_no_moods_still_renders(data_dir: Path) -> None:
     store.add_song("web-x", "happy", "t1", "Happy", "Pharrell Williams")
     at = run_page()
     assert not at.exception
-    assert metrics(at) == {"Time recorded": "0 min", "Most of the time": "–", "Sessions": "1", "Songs": "1"}
-    assert len(at.get("plotly_chart")) == 5
+    assert metrics(at) == {"Time recorded": "0 s", "Most of the time": "–", "Sessions": "1", "Songs": "1"}
+    assert len(at.get("plotly_chart")) == 3  # timeline, minutes and songs; no hour or weekday chart of nothing
+    store.dispose()
+
+
+def test_short_flickers_merge_into_their_neighbours_for_display_only() -> None:
+    """A 3-minute session with a one-second flicker every 20 s reads as three bands, not a barcode."""
+    rows = []
+    for t in range(0, 180, 5):  # a row every 5 s (the recorder's heartbeat), a 1-2 s flicker every 20 s
+        label = ("happy", "neutral", "sad")[t // 60]
+        rows.append(("a", label, t))
+        if t % 20 == 10:
+            rows += [("a", "surprise" if t % 40 else "fear", t + 1), ("a", label, t + 2.5)]
+    spans = charts.spans(frame(sorted(rows, key=lambda r: r[2])))
+    raw = charts.bands(spans)
+    merged = charts.bands(spans, min_seconds=5.0)
+    assert len(raw) == 21  # every flicker is its own band without merging: 9 flickers between 12 stretches
+    assert list(merged["emotion"]) == ["happy", "neutral", "sad"]
+    assert merged["seconds"].sum() == pytest.approx(spans["seconds"].sum())
+    assert (merged["end"].iloc[:-1].to_numpy() == merged["start"].iloc[1:].to_numpy()).all()
+    figure = charts.timeline_figure(merged, {"a": "Mon 6 May: Live, 09:00-09:03"})
+    assert {trace.name for trace in figure.data} == {"happy", "neutral", "sad"}  # the legend names each colour
+    assert all(list(trace.text) == [trace.name] for trace in figure.data)  # each band is labelled
+    assert set(figure.data[0].y) == {"Mon 6 May: Live, 09:00-09:03"}
+
+
+def test_a_short_first_band_goes_to_the_next_and_a_long_one_stays() -> None:
+    spans = charts.spans(frame([("a", "fear", 0), ("a", "happy", 2), ("a", "sad", 12), ("a", "sad", 15)]))
+    merged = charts.bands(spans, min_seconds=5.0)
+    assert list(zip(merged["emotion"], merged["seconds"], strict=True)) == [("happy", 12.0), ("sad", 8.0)]
+    assert merged["start"].iloc[0] == pd.Timestamp(MONDAY)
+
+
+def test_sessions_are_named_by_source_and_time(data_dir: Path) -> None:
+    store = open_store()
+    record(store, "web-class", MONDAY, [("happy", 150), ("neutral", 30)])
+    for i in range(3):
+        store.add_mood("web-class", "upload", mood("sad"), MONDAY + timedelta(minutes=10 + i))
+    store.add_mood("web-snap", "snapshot", mood("sad"), MONDAY + timedelta(hours=2))
+    store.add_mood("cli-1", "cli", mood("sad"), MONDAY + timedelta(hours=3))
+    labels = charts.session_labels(store.sessions(), store.session_sources(), ZoneInfo("UTC"))
+    assert labels == {
+        "cli-1": "Mon 6 May: command line, 12:00",
+        "web-snap": "Mon 6 May: 1 snapshot",
+        "web-class": "Mon 6 May: Live, 09:00-09:02, 3 uploads",
+    }
+    at = run_page()
+    assert at.multiselect[0].options == list(labels.values())
+    store.dispose()
+
+
+def test_one_day_of_data_has_no_date_picker_and_one_hour_no_hour_chart(data_dir: Path) -> None:
+    store = open_store()
+    record(store, "web-a", MONDAY, [("happy", 60), ("sad", 30)])
+    at = run_page()
+    assert not at.exception
+    assert len(at.slider) == 0 and len(at.date_input) == 0
+    assert "Monday 6 May 2024" in " ".join(m.value for m in at.markdown)
+    assert [tab.label for tab in at.tabs] == ["Top songs"]
+    assert len(at.get("plotly_chart")) == 3
     store.dispose()

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from emuse import cli
+from emuse.history import export
 from emuse.history.store import HistoryStore, open_store
 from emuse.labels import EMOTIONS
 from tests.support.moods import mood
@@ -41,7 +42,7 @@ def test_export_csv_has_a_header_and_every_row(store: HistoryStore, capsys: pyte
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["kind"] for r in rows] == ["mood", "mood", "mood", "song"]
     first = rows[0]
-    assert (first["time"], first["session"], first["source"], first["emotion"]) == (
+    assert (first["time"], first["session"], first["source"], first[export.EMOTION_HEADER]) == (
         "2024-03-01T09:00:00+00:00",
         "web-a",
         "live",
@@ -64,7 +65,7 @@ def test_export_json_lines(store: HistoryStore, capsys: pytest.CaptureFixture) -
 
 def test_export_of_an_empty_history_is_just_the_header(data_dir: Path, capsys: pytest.CaptureFixture) -> None:
     assert cli.main(["history", "export"]) == 0
-    assert capsys.readouterr().out.startswith("kind,time,session,source,emotion,confidence,")
+    assert capsys.readouterr().out.startswith("kind,time,session,source,emotion (smoothed: ")
 
 
 def test_clear_asks_first(store: HistoryStore, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
