@@ -13,10 +13,11 @@ runtime.apply()
 st.set_page_config(page_title="eMuse", page_icon="🎵", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/live.py", title="Live", icon="🎥", url_path="live"),
-    st.Page("pages/history.py", title="Mood History", icon="📈", url_path="history"),
-    st.Page("pages/train.py", title="Train & Evaluate", icon="🧠", url_path="train"),
-    st.Page("pages/playlists.py", title="Playlists", icon="🎵", url_path="playlists"),
+    # Material icons ship with Streamlit's front end: they render without an emoji font.
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/live.py", title="Live", icon=":material/videocam:", url_path="live"),
+    st.Page("pages/history.py", title="Mood History", icon=":material/timeline:", url_path="history"),
+    st.Page("pages/train.py", title="Train & Evaluate", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/playlists.py", title="Playlists", icon=":material/queue_music:", url_path="playlists"),
 ]
 runtime.run_navigation(pages)

@@ -26,7 +26,7 @@ from emuse.vision.frame_analysis import FOLLOW
 from emuse.vision.live import LiveSession
 
 runtime.enter_through_home()  # first: see emuse/ui/runtime.py
-st.title("🎥 Live")
+st.title("Live")
 
 models = [info.name for info in registry.list_models()]
 if not models:
@@ -111,7 +111,7 @@ with mood_col:
 
 st.divider()
 st.subheader("No live video? Use a snapshot or a file")
-snap_tab, upload_tab = st.tabs(["📸 Snapshot", "📁 Upload a photo or video"])
+snap_tab, upload_tab = st.tabs(["Snapshot", "Upload a photo or video"])
 for tab, source in ((snap_tab, "snapshot"), (upload_tab, "upload")):
     with tab:
         if source == "snapshot":

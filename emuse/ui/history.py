@@ -98,4 +98,4 @@ def delete_controls(history: HistoryStore, selected: list[str]) -> None:
             st.session_state[state.HISTORY_SUCCESS] = f"Deleted {n_moods} mood rows and {n_songs} song rows."
         st.session_state[state.HISTORY_DELETE_SURE] = False
 
-    st.button("🗑️ Delete", type="primary", disabled=not sure, on_click=_delete)
+    st.button("Delete", type="primary", disabled=not sure, on_click=_delete, icon=":material/delete:")

@@ -28,7 +28,7 @@ from tests.support import browser as bs
 pytestmark = pytest.mark.browser
 
 PAGES = {  # link text on Home -> url path
-    "Start the camera": "live",
+    "Live": "live",
     "Mood History": "history",
     "Playlists": "playlists",
     "Train & Evaluate": "train",
@@ -78,6 +78,9 @@ def test_home_renders_and_links_to_every_page(page, server: bs.StreamlitServer, 
     print(f"Home rendered {time.monotonic() - t0:.1f} s after the request ({server.started_s:.1f} s server start)")
     assert bs.exception_texts(page) == []
     bs.screenshot(page, "home", workdir / "screenshots")
+
+    page.get_by_role("button", name="Start the camera").click()  # Home's one start button
+    page.wait_for_url("**/live", timeout=30_000)
 
     for link_text, url_path in PAGES.items():
         page.goto(server.url)
