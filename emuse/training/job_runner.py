@@ -9,6 +9,7 @@ run that dies can be resumed (``"resume": true`` in its request).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -23,7 +24,7 @@ from emuse import (
 from emuse.registry import ModelError
 from emuse.training.data import DataError
 from emuse.training.evaluate import evaluate
-from emuse.training.jobs import WRITE_EVERY_S, now_iso, read_json, write_json
+from emuse.training.jobs import GATE_ENV, WRITE_EVERY_S, now_iso, read_json, write_json
 from emuse.training.train import TrainConfig, TrainingCancelled, train
 
 
@@ -76,6 +77,9 @@ class _StatusWriter:
             history.setdefault(key, []).append(value)
         self.status["epochs_done"] = epoch
         self.write()
+        gate = os.environ.get(GATE_ENV)
+        while gate and not (Path(gate) / f"epoch-{epoch}").exists() and not self.should_stop():
+            time.sleep(0.1)
 
     def should_stop(self) -> bool:
         return (self.path / "cancel").exists()

@@ -58,6 +58,10 @@ KEEP_JOBS = 20
 START_GRACE_S = 60.0
 #: status.json is rewritten at most this often during an epoch (always at epoch end).
 WRITE_EVERY_S = 0.5
+#: For tests that watch a job from outside (the browser test): a folder in which the job, at the
+#: end of epoch k, waits for a file named ``epoch-k`` (or a cancel). A tiny job then cannot finish
+#: between two steps of the test, however fast or slow the machine is. Unset: no waiting.
+GATE_ENV = "EMUSE_TEST_JOB_GATE"
 
 _children: dict[int, subprocess.Popen[bytes]] = {}  # processes this server started, to reap them
 

@@ -2,11 +2,15 @@
 
 AppTest can't run ``st.fragment(run_every=...)`` polling or a browser refresh; this
 does, against ``streamlit run Home.py`` with private data and model folders.
+
+Deterministic, whatever the machine's speed: the job runs with
+``jobs.GATE_ENV`` set, so at the end of each epoch it waits until the test drops
+``epoch-N`` in the gate folder (or cancels). The tiny job therefore can't finish
+before the Cancel click, and the page must show each new epoch by polling alone.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -18,9 +22,27 @@ from tests.support import browser as bs
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def progress_text(page) -> str:
-    bar = page.locator('[data-testid="stProgress"]')
-    return bar.inner_text() if bar.count() else ""
+def wait_for_progress(page, pattern: str, timeout_ms: float) -> str:
+    """Wait until the progress bar's text matches ``pattern`` (a JS regex); return the text."""
+    page.wait_for_function(
+        """(pattern) => {
+            const bar = document.querySelector('[data-testid="stProgress"]');
+            return bar !== null && new RegExp(pattern).test(bar.innerText);
+        }""",
+        arg=pattern,
+        timeout=timeout_ms,
+    )
+    return page.locator('[data-testid="stProgress"]').inner_text()
+
+
+def until(condition, timeout_s: float) -> bool:
+    """Poll ``condition`` until it holds or ``timeout_s`` passes; returns whether it held."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,53 +50,49 @@ def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: py
     from playwright.sync_api import sync_playwright
 
     data = synthetic.make_csv(tmp_path / "fer2013.csv", {"train": 40, "val": 5, "test": 5})
-    data_dir, models_dir = tmp_path / "data", tmp_path / "models"
+    data_dir, models_dir, gate = tmp_path / "data", tmp_path / "models", tmp_path / "gate"
+    gate.mkdir()
     monkeypatch.setenv("EMUSE_DATA_DIR", str(data_dir))
-    with (
-        bs.running_streamlit(data_dir, env={"EMUSE_MODELS_DIR": str(models_dir)}) as server,
-        sync_playwright() as playwright,
-    ):
+    env = {"EMUSE_MODELS_DIR": str(models_dir), jobs.GATE_ENV: str(gate)}
+    with bs.running_streamlit(data_dir, env=env) as server, sync_playwright() as playwright:
         browser = bs.launch_chromium(playwright)
         page = browser.new_page()
         page.goto(f"{server.url}/train")
         bs.wait_for_app(page)
         page.get_by_label("…or a path on the server").first.fill(str(data))
         epochs = page.get_by_label("Epochs (at most)")
-        epochs.fill("300")
+        epochs.fill("5")
         epochs.press("Tab")
         page.get_by_role("button", name="Start training").click()
-
-        # the progress text changes on its own (fragment polling), without any click
-        page.wait_for_function("() => /Epoch \\d+\\/300/.test(document.body.innerText)", timeout=180_000)
-        first = progress_text(page)
-        deadline = time.monotonic() + 60
-        while progress_text(page) == first and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert progress_text(page) != first, first
-        assert re.search(r"about .* left", progress_text(page))
-
-        # a refresh reattaches to the same job instead of offering a new one
-        page.reload()
-        bs.wait_for_app(page)
-        page.get_by_text("Running: train · mini_xception").wait_for(timeout=30_000)
-        assert page.get_by_role("button", name="Start training").count() == 0
-        assert len(jobs.list_jobs()) == 1
-
-        for _ in range(3):  # a click can land while the fragment redraws; a person would click again too
-            page.get_by_role("button", name="Cancel").click()
-            try:
-                page.get_by_text("Cancelling after the current batch").wait_for(timeout=10_000)
-                break
-            except Exception:
-                continue
         try:
+            # The job waits after epoch 1: the page shows it by polling, without any click.
+            wait_for_progress(page, r"Epoch 1\/5", timeout_ms=180_000)
+            (gate / "epoch-1").touch()  # let it run epoch 2; it waits again after it
+            shown = wait_for_progress(page, r"Epoch 2\/5", timeout_ms=120_000)
+            assert "left" in shown, shown
+
+            # a refresh reattaches to the same (waiting) job instead of offering a new one
+            page.reload()
+            bs.wait_for_app(page)
+            page.get_by_text("Running: train · mini_xception").wait_for(timeout=30_000)
+            assert page.get_by_role("button", name="Start training").count() == 0
+            assert len(jobs.list_jobs()) == 1
+
+            # The job is still waiting, so Cancel is there until it is clicked; the fragment may
+            # redraw it under the pointer, so a click that didn't land is repeated.
+            job = jobs.list_jobs()[0]
+            for _ in range(5):
+                page.get_by_role("button", name="Cancel").click(timeout=30_000)
+                if until(lambda: job.cancel_requested, timeout_s=10):
+                    break
+            assert job.cancel_requested
             page.get_by_text("Cancelled train · mini_xception").wait_for(timeout=120_000)
             page.get_by_role("button", name="Start training").wait_for(timeout=30_000)
         except Exception:
             bs.screenshot(page, "train_cancel", tmp_path)
-            raise AssertionError(
-                f"{jobs.list_jobs()[0].status()}\n{page.inner_text('body')[-3000:]}\n{server.log_tail()}"
-            ) from None
+            status = jobs.list_jobs()[0].status() if jobs.list_jobs() else None
+            raise AssertionError(f"{status}\n{page.inner_text('body')[-3000:]}\n{server.log_tail()}") from None
         assert not bs.exception_texts(page)
+        assert jobs.list_jobs()[0].status()["state"] == "cancelled"
         assert not models_dir.exists() or not [p for p in models_dir.iterdir() if not p.name.startswith(".")]
         browser.close()

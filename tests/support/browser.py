@@ -443,8 +443,7 @@ def start_stream(
         # No frames: if the component still shows STOP, stop it first so START is offered again.
         stop = webrtc_frame(page).get_by_role("button", name=re.compile(r"^\s*stop\s*$", re.IGNORECASE))
         if stop.count() and stop.first.is_visible():
-            stop.first.click()
-            time.sleep(1.0)
+            stop.first.click()  # click_start then waits for START to come back
     raise AssertionError(f"no frames analysed after {attempts} presses of START; last status: {last}")
 
 
