@@ -131,38 +131,45 @@ def _empty_figure(message: str) -> go.Figure:
 
 
 def timeline_figure(band_frame: pd.DataFrame, session_names: dict[str, str] | None = None) -> go.Figure:
-    """One row per session; each band is a stretch of time in one mood, coloured and named.
+    """One row per session, from its first minute; each band is a stretch of time in one mood, coloured and named.
 
-    ``session_names`` labels the rows (see :func:`session_labels`); the band's mood is
-    written inside it where it fits, and the legend names every colour.
+    Rows are laid side by side from their own start (minutes into the session), not on
+    one clock axis: a 3-minute session on a two-day axis would be a sliver. Each row's
+    name (see :func:`session_labels`) says when it was; the band's mood is written
+    inside it where it fits, and the legend names every colour.
     """
     if band_frame.empty:
         return _empty_figure("No moods in this selection")
     names = session_names or {}
+    first = band_frame.groupby("session")["start"].transform("min")
     frame = band_frame.assign(
         row=[_short(names.get(s, s)) for s in band_frame["session"]],
+        offset=(band_frame["start"] - first).dt.total_seconds() / 60,
         mood=band_frame["emotion"],
+        began=band_frame["start"].dt.strftime("%H:%M:%S"),
     )
-    figure = px.timeline(
+    figure = px.bar(
         frame,
-        x_start="start",
-        x_end="end",
+        x="minutes",
+        base="offset",
         y="row",
+        orientation="h",
         color="emotion",
         text="mood",
         color_discrete_map=COLORS,
         category_orders=_ORDER,
-        hover_data={"row": False, "mood": False, "source": True, "minutes": ":.1f", "confidence": ":.0%"},
+        hover_data={"row": False, "mood": False, "offset": False, "began": True, "minutes": ":.1f"},
     )
     figure.update_traces(textposition="inside", insidetextanchor="middle", textfont_color="#222")
     figure.update_yaxes(title=None, autorange="reversed")
-    figure.update_xaxes(title=None)
+    figure.update_xaxes(title="minutes into the session", rangemode="tozero")
     rows = frame["row"].nunique()
     figure.update_layout(
+        barmode="overlay",
         uniformtext={"minsize": 10, "mode": "hide"},  # a band too narrow for its name shows none
-        legend={"title": None, "orientation": "h", "y": -0.2},
+        legend={"title": None, "orientation": "h", "y": -0.35},
         margin={"t": 10},
-        height=160 + 50 * min(rows, 8),
+        height=190 + 45 * min(rows, 10),
     )
     return figure
 
