@@ -3,9 +3,10 @@
 One layout for both (:data:`emuse.history.schema.EXPORT_COLUMNS`), made readable:
 scores rounded to 4 digits (the model is not more precise than that; raw floats
 came out with 17), times in ISO 8601 with their zone and whole seconds, and a
-header that says what the ``emotion`` column holds, and no cell a spreadsheet would run as a
-formula (:func:`emuse.history.schema.spreadsheet_safe`: song names come from anyone's playlist). That column is the *smoothed*
-mood, which keeps its label until another mood leads it by the smoother's margin
+header that says what the ``emotion`` column holds, and no cell a spreadsheet would run as
+a formula (:func:`emuse.history.schema.spreadsheet_safe`: song names come from anyone's
+playlist). The ``emotion`` column is the *smoothed* mood, which keeps its label
+until another mood leads it by the smoother's margin
 (:class:`emuse.vision.smoothing.MoodSmoother`), so a row's emotion is not always
 the one with the highest score: hysteresis, not a bug.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from emuse import config, registry
-from emuse.ui.common import ice_servers
+from emuse.ui.common import secrets
 
 
 def model_summary() -> str | None:
@@ -37,18 +37,22 @@ def model_summary() -> str | None:
 
 
 def live_video_outlook() -> tuple[str, str]:
-    """``(level, message)``: will live video connect for visitors of this server? From the ICE settings only.
+    """``(level, message)``: will live video connect for visitors of this server? From the settings only.
 
     WebRTC needs a path between the browser and the server: on one machine or one
     network it finds one by itself; across the internet, behind a school's or a
-    company's firewall, only a TURN relay gets through. ``level`` is ``success``,
-    ``info``, ``warning`` or ``error``.
+    company's firewall, only a TURN relay gets through. Read from
+    :func:`emuse.config.ice_plan` without fetching a TURN provider's credentials (the
+    Live page does that), so Home stays instant. ``level`` is ``success``, ``info``,
+    ``warning`` or ``error``.
     """
     try:
-        servers = ice_servers()
+        plan = config.ice_plan(secrets())
     except config.ConfigError as exc:
         return "error", f"Live video is off here: {exc}"
-    urls = [url for server in servers for url in _urls(server)]
+    if plan.kind == "provider":
+        return "success", f"Live video: a TURN relay is set up ({plan.provider}), so it connects from any network."
+    urls = [url for server in plan.servers or [] for url in _urls(server)]
     if any(url.startswith(("turn:", "turns:")) for url in urls):
         return "success", "Live video: a TURN relay is configured, so the camera stream connects from any network."
     if not urls:
