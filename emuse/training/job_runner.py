@@ -92,21 +92,31 @@ class _StatusWriter:
 
 
 def run(path: Path) -> int:
-    """Do the job in ``path`` (called in the job's own process); exit status 0 done, 1 failed, 130 cancelled."""
+    """Do the job in ``path`` (called in the job's own process); exit status 0 done, 1 failed, 130 cancelled.
+
+    The uploaded copy is removed *before* the final state is written, so whoever sees a
+    job finished also sees its upload gone (a test that checked right after "cancelled"
+    once found it still there).
+    """
     request = read_json(path / "request.json")
     writer = _StatusWriter(path, request)
+
+    def finish(state: str, **fields: Any) -> None:
+        shutil.rmtree(path / "upload", ignore_errors=True)
+        writer.finish(state, **fields)
+
     try:
         run_kind = _run_training if request["kind"] == "train" else _run_evaluation
         result = run_kind(request, writer)
-        writer.finish("done", **result)
+        finish("done", **result)
         return 0
     except Exception as exc:
         if isinstance(exc, TrainingCancelled):
-            writer.finish("cancelled", error=str(exc))
+            finish("cancelled", error=str(exc))
             return 130
         traceback.print_exc()
         known = isinstance(exc, DataError | ModelError | ValueError | KeyError)
-        writer.finish("failed", error=str(exc) if known else f"{type(exc).__name__}: {exc}")
+        finish("failed", error=str(exc) if known else f"{type(exc).__name__}: {exc}")
         return 1
     finally:
         shutil.rmtree(path / "upload", ignore_errors=True)
