@@ -11,15 +11,14 @@ from emuse.ui.live import (
     calibration,
     correction_pills,
     detector_select,
-    follow_select,
     live_video,
     mood_html,
     record_still_once,
     renew_live_slot,
     show_still_result,
-    snapshot_camera,
     strategy_select,
 )
+from emuse.ui.live_choices import follow_select, snapshot_camera
 from emuse.ui.live_stream import watch_stream
 from emuse.ui.songs import follow_live_mood, recommender, song_note, songs_block
 from emuse.vision.frame_analysis import FOLLOW

@@ -18,7 +18,6 @@ from typing import Any
 import av
 import cv2
 import streamlit as st
-from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_webrtc import (
     WebRtcMode,
     WebRtcStreamerContext,
@@ -41,7 +40,6 @@ from emuse.vision import uploads
 from emuse.vision.calibration import Calibration
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.detect import DETECTORS, DetectorSettings, default_detector
-from emuse.vision.frame_analysis import FOLLOW
 from emuse.vision.live import LiveSession, LiveSlots
 from emuse.vision.media import MediaError
 
@@ -322,31 +320,6 @@ def show_still_result(
     return result
 
 
-def snapshot_camera() -> UploadedFile | None:
-    """The snapshot camera, only after the person asks for it; returns the picture taken, if any.
-
-    ``st.camera_input`` asks the browser for the camera as soon as it is drawn, so drawing
-    it on page load would switch the camera on before anyone pressed anything (and show a
-    second preview next to the live video). A "Take a snapshot" button reveals it and
-    "Close the camera" hides it again.
-    """
-    if not st.session_state.get(state.SNAPSHOT_CAMERA):
-        st.caption("The camera stays off until you ask for it.")
-        st.button(
-            "Take a snapshot",
-            key="_snapshot_open",
-            on_click=lambda: st.session_state.__setitem__(state.SNAPSHOT_CAMERA, True),
-        )
-        return None
-    picture = st.camera_input("Take a snapshot", width=420)  # a preview, not a second live video
-    st.button(
-        "Close the camera",
-        key="_snapshot_close",
-        on_click=lambda: st.session_state.__setitem__(state.SNAPSHOT_CAMERA, False),
-    )
-    return picture
-
-
 def record_still_once(mood: Mood | None, source: str, data: bytes) -> None:
     """Record a snapshot's or upload's mood once, not again on every rerun that shows it."""
     if mood is None:
@@ -381,23 +354,6 @@ def detector_select(key: str = state.LIVE_DETECTOR) -> DetectorSettings:
         "is the classic frontal-face detector. Both frame the face the same way for the emotion model.",
     )
     return DetectorSettings(kind=kind or default)
-
-
-def follow_select(session: LiveSession, key: str = state.MUSIC_FOLLOWS) -> str:
-    """With several people in view: does the music follow the largest face or the group's average mood?
-
-    The choice goes straight to the session's analyzer (a plain attribute the video
-    thread reads once per frame); the followed face is drawn with a heavier box.
-    """
-    follow = st.radio(
-        "Music follows",
-        list(FOLLOW),
-        format_func=FOLLOW.get,
-        key=key,
-        help="With several people in view. The face the music follows has the heavier box.",
-    )
-    session.analyzer.follow = follow
-    return follow
 
 
 def strategy_select(key: str = state.MUSIC_STRATEGY) -> str:
