@@ -207,7 +207,7 @@ def test_page_csv_matches_the_cli_export_layout(filled: HistoryStore, capsys: py
     assert header.startswith("kind,time,session,source,emotion (smoothed: kept until another mood leads")
     assert "not always the highest score" in header and header.endswith(
         ",confidence,score_angry,score_disgust"
-        ",score_fear,score_happy,score_sad,score_surprise,score_neutral,track_id,name,artists,url,event"
+        ",score_fear,score_happy,score_sad,score_surprise,score_neutral,track_id,name,artists,url,event,feedback,corrected_to"
     )
     odd = next(r for r in rows if r["session"] == "web-odd")  # stored as sad though happy scores higher
     assert (odd["confidence"], odd["score_sad"], odd["score_neutral"]) == ("0.3333", "0.3333", "0.1667")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emuse.history import schema
+from emuse.history import export, schema
 from emuse.history.recorder import MoodRecorder
 from emuse.history.store import HistoryStore, open_store
 from emuse.music.store import Track
@@ -70,7 +70,8 @@ def test_export_and_clear_include_feedback(store: HistoryStore, capsys: pytest.C
     kinds = [(r["kind"], r["feedback"]) for r in rows]
     assert kinds == [("mood", ""), ("feedback", "down"), ("feedback", "correction")]
     assert rows[1]["track_id"] == TID and rows[1]["score_sad"] == ""
-    assert (rows[2]["emotion"], rows[2]["corrected_to"], float(rows[2]["score_sad"])) == ("sad", "neutral", 0.52)
+    emotion = export.EMOTION_HEADER  # the CSV header explains the smoothed emotion column
+    assert (rows[2][emotion], rows[2]["corrected_to"], float(rows[2]["score_sad"])) == ("sad", "neutral", 0.52)
     store.clear(["web-x"])
     assert store.feedback().empty
 
