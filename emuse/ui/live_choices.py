@@ -30,7 +30,7 @@ def snapshot_camera() -> UploadedFile | None:
             on_click=lambda: st.session_state.__setitem__(state.SNAPSHOT_CAMERA, True),
         )
         return None
-    picture = st.camera_input("Take a snapshot", width=420)  # a preview, not a second live video
+    picture = st.camera_input("Take a snapshot")
     st.button(
         "Close the camera",
         key="_snapshot_close",
