@@ -34,6 +34,11 @@ from tests.support.faces import astronaut_bgr  # noqa: E402  (needs the project 
 OUT = ROOT / "docs" / "home-example.png"
 
 
+def _fit(text: str, width: int) -> str:
+    """Cut a long song title with an ellipsis, so it stays inside the picture."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def main() -> Path:
     face = astronaut_bgr()
     analyzer = FrameAnalyzer(EmotionClassifier())
@@ -62,8 +67,8 @@ def main() -> Path:
         panel.text(0.5, y, f"{score:.0%}", fontsize=8, va="center")
     panel.text(0.6, 0.93, f"Songs for {mood.label}", fontsize=13, weight="bold", va="top")
     for i, track in enumerate(songs):
-        panel.text(0.6, 0.78 - i * 0.16, track.name, fontsize=11, va="top")
-        panel.text(0.6, 0.78 - i * 0.16 - 0.075, track.artists, fontsize=9, color="#555", va="top")
+        panel.text(0.6, 0.78 - i * 0.16, _fit(track.name, 24), fontsize=11, va="top")
+        panel.text(0.6, 0.78 - i * 0.16 - 0.075, _fit(track.artists, 30), fontsize=9, color="#555", va="top")
     panel.text(0.6, 0.22, "played in the page (Spotify)", fontsize=9, color="#555", va="top", style="italic")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

@@ -81,12 +81,16 @@ def save(page, name: str) -> Path:
     Streamlit scrolls inside its main block, so a "full page" screenshot would stop at the
     window: the window is made as tall as the page for the picture, then put back.
     """
-    height = page.evaluate(
-        """() => Math.max(...['stMain', 'stMainBlockContainer'].map(
-            (id) => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight || 0))"""
-    )
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(int(height), 4000))})
-    page.wait_for_timeout(500)  # one layout pass at the new size (a picture, not a test: nothing is asserted)
+    for _ in range(4):  # growing the window can draw more (lazy charts): measure again until it fits
+        height = page.evaluate(
+            """() => Math.max(...['stMain', 'stMainBlockContainer'].map(
+                (id) => document.querySelector(`[data-testid="${id}"]`)?.scrollHeight || 0))"""
+        )
+        wanted = max(VIEWPORT["height"], min(int(height) + 40, 5000))
+        if wanted <= page.viewport_size["height"]:
+            break
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": wanted})
+        page.wait_for_timeout(700)  # one layout pass at the new size (a picture, not a test: nothing is asserted)
     png = page.screenshot(full_page=True)
     page.set_viewport_size(VIEWPORT)
     path = OUT / f"{name}.png"
