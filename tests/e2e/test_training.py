@@ -11,6 +11,7 @@ before the Cancel click, and the page must show each new epoch by polling alone.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -49,9 +50,11 @@ def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: py
     bs.require_chromium()
     from playwright.sync_api import sync_playwright
 
-    data = synthetic.make_csv(tmp_path / "fer2013.csv", {"train": 40, "val": 5, "test": 5})
     data_dir, models_dir, gate = tmp_path / "data", tmp_path / "models", tmp_path / "gate"
     gate.mkdir()
+    data_dir.mkdir()
+    # inside the data folder: the Train page takes server paths only from configured data folders
+    data = synthetic.make_csv(data_dir / "fer2013.csv", {"train": 40, "val": 5, "test": 5})
     monkeypatch.setenv("EMUSE_DATA_DIR", str(data_dir))
     env = {"EMUSE_MODELS_DIR": str(models_dir), jobs.GATE_ENV: str(gate)}
     with bs.running_streamlit(data_dir, env=env) as server, sync_playwright() as playwright:
@@ -59,7 +62,7 @@ def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: py
         page = browser.new_page()
         page.goto(f"{server.url}/train")
         bs.wait_for_app(page)
-        page.get_by_label("…or a path on the server").first.fill(str(data))
+        page.get_by_role("textbox", name="…or a path on the server").fill(str(data))  # not its help button
         epochs = page.get_by_label("Epochs (at most)")
         epochs.fill("5")
         epochs.press("Tab")
@@ -74,8 +77,8 @@ def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: py
             # a refresh reattaches to the same (waiting) job instead of offering a new one
             page.reload()
             bs.wait_for_app(page)
-            page.get_by_text("Running: train · mini_xception").wait_for(timeout=30_000)
-            assert page.get_by_role("button", name="Start training").count() == 0
+            page.get_by_text(re.compile(r"^Running: train · ")).wait_for(timeout=30_000)
+            assert page.get_by_role("button", name="Start training").is_disabled()  # no second job meanwhile
             assert len(jobs.list_jobs()) == 1
 
             # The job is still waiting, so Cancel is there until it is clicked; the fragment may
@@ -86,8 +89,9 @@ def test_train_page_polls_reattaches_and_cancels(tmp_path: Path, monkeypatch: py
                 if until(lambda: job.cancel_requested, timeout_s=10):
                     break
             assert job.cancel_requested
-            page.get_by_text("Cancelled train · mini_xception").wait_for(timeout=120_000)
-            page.get_by_role("button", name="Start training").wait_for(timeout=30_000)
+            page.get_by_text(re.compile(r"^Cancelled train · ")).wait_for(timeout=120_000)
+            start = page.get_by_role("button", name="Start training")
+            page.wait_for_function("(b) => !b.disabled", arg=start.element_handle(timeout=30_000), timeout=30_000)
         except Exception:
             bs.screenshot(page, "train_cancel", tmp_path)
             status = jobs.list_jobs()[0].status() if jobs.list_jobs() else None
