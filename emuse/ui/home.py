@@ -11,6 +11,9 @@ import streamlit as st
 from emuse import config, registry
 from emuse.ui.common import secrets
 
+#: FER2013's splits by the names people know them by (the data layer calls them val/ and test/).
+SPLITS = {"val": "PublicTest", "test": "PrivateTest", "train": "Training"}
+
 
 def model_summary() -> str | None:
     """One line on the default model and how accurate it is, from its ``meta.json``; ``None`` without a model.
@@ -25,7 +28,9 @@ def model_summary() -> str | None:
     row = registry.metrics_summary(info)
     what = f"**{info.name}** ({info.meta.get('architecture', 'CNN')}, {info.input_shape[0]}x{info.input_shape[1]} gray)"
     if row["accuracy"] is not None:
-        on = f" on {row['images']:,} {row['evaluated_on']} images" if row["images"] and row["evaluated_on"] else ""
+        split = str(row["evaluated_on"] or "").strip("/")
+        split = SPLITS.get(split, split)
+        on = f" on {row['images']:,} {split} images" if row["images"] and split else ""
         return f"Model: {what}, measured accuracy **{row['accuracy']:.0%}**{on} of FER2013 (7 emotions)."
     reported = info.meta.get("reported_accuracy") or {}
     if isinstance(reported, dict) and isinstance(reported.get("fer2013"), int | float):
