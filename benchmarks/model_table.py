@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 
 import matplotlib
@@ -33,23 +31,12 @@ from emuse.labels import EMOTIONS
 from emuse.training.data import load
 from emuse.training.evaluate import classifier_scores
 from emuse.training.metrics import classification_metrics
+from emuse.vision.bench import ms_per_face
 from emuse.vision.classifier import EmotionClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
-
-def ms_per_face(classifier: EmotionClassifier) -> float:
-    width, height = classifier.size
-    face = np.random.default_rng(0).integers(0, 256, (1, height, width), dtype=np.uint8)
-    for _ in range(30):
-        classifier.predict_batch(face)
-    times = []
-    for _ in range(300):
-        started = time.perf_counter()
-        classifier.predict_batch(face)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def parameters(info: registry.ModelInfo) -> int | None:

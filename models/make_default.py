@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +44,7 @@ from emuse.quiet import import_keras
 from emuse.training.data import load
 from emuse.training.evaluate import classifier_scores, evaluate
 from emuse.training.metrics import classification_metrics
+from emuse.vision.bench import ms_per_face
 from emuse.vision.calibration import shift_log_scores
 from emuse.vision.classifier import EmotionClassifier
 from emuse.vision.framing import FER2013
@@ -89,17 +88,6 @@ def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None) -> N
     registry.write_meta(info.path, {**info.meta, "inference": inference})
 
 
-def ms_per_face(classifier: EmotionClassifier, face: np.ndarray) -> float:
-    """Median ms to score one face (one call, as the Live page makes for one person)."""
-    for _ in range(30):
-        classifier.predict_batch(face)
-    times = []
-    for _ in range(300):
-        started = time.perf_counter()
-        classifier.predict_batch(face)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
 
 def candidates(names: list[str], x: np.ndarray) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
     """Scores on ``x`` and ms per face for every (network, tta)."""
@@ -109,9 +97,7 @@ def candidates(names: list[str], x: np.ndarray) -> dict[tuple[str, str], tuple[n
             with_tta(name, tta)
             classifier = EmotionClassifier(name)
             classifier.wait_ready()
-            width, height = classifier.size
-            face = np.random.default_rng(0).integers(0, 256, (1, height, width), dtype=np.uint8)
-            found[(name, tta)] = (classifier_scores(classifier, x), ms_per_face(classifier, face))
+            found[(name, tta)] = (classifier_scores(classifier, x), ms_per_face(classifier))
             print(f"{name} tta={tta}: {found[(name, tta)][1]:.3f} ms/face", flush=True)
     return found
 

@@ -34,6 +34,24 @@ from emuse.vision.frame_analysis import FrameAnalysis, FrameAnalyzer
 STAGES = ("convert", "detect", "preprocess", "classify", "smooth")
 
 
+def ms_per_face(classifier: Any, calls: int = 300, warmup: int = 30) -> float:
+    """Median ms for the classifier to score one face per call (as the Live page does for one person).
+
+    ``warmup`` untimed calls first; the face is fixed random pixels at the model's input size.
+    ``models/make_default.py`` and ``benchmarks/model_table.py`` report this figure.
+    """
+    width, height = classifier.size
+    face = np.random.default_rng(0).integers(0, 256, (1, height, width), dtype=np.uint8)
+    for _ in range(warmup):
+        classifier.predict_batch(face)
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        classifier.predict_batch(face)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else 0.0
 
