@@ -149,7 +149,8 @@ def _emuse_resnet(keras: Any, shape: tuple[int, int, int]) -> Any:
         x = layers.Activation("relu")(layers.Add()([y, shortcut]))
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="emotion")(x)
+    # float32 scores even when training computes in bfloat16 (mixed precision): the loss needs the small ones.
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="emotion", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="emuse_resnet")
 
 
@@ -207,31 +208,35 @@ def get(name: str) -> Architecture:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
 
 
-def build(name: str, input_size: int | None = None, total_steps: int | None = None) -> Any:
+def build(
+    name: str, input_size: int | None = None, total_steps: int | None = None, learning_rate: float | None = None
+) -> Any:
     """A fresh, compiled Keras model for raw-pixel (size, size, 1) input.
 
     ``total_steps`` (batches per epoch x epochs) sizes the AdamW warm-up + cosine schedule;
-    the other optimizers use a constant rate that ReduceLROnPlateau lowers.
+    the other optimizers use a constant rate that ReduceLROnPlateau lowers. ``learning_rate``
+    replaces the architecture's (peak) rate, for example a lower one to continue a trained model.
     """
     arch = get(name)
     keras = import_keras()
     size = input_size or arch.input_size
+    rate = float(learning_rate or arch.learning_rate)
     model = arch.build(keras, (size, size, 1))
     if arch.optimizer == "sgd":
-        optimizer = keras.optimizers.SGD(learning_rate=arch.learning_rate, momentum=0.9, nesterov=True)
+        optimizer = keras.optimizers.SGD(learning_rate=rate, momentum=0.9, nesterov=True)
     elif arch.optimizer == "adamw":
         steps = max(10, int(total_steps or 1000))
         warmup = max(1, steps // 20)
         schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=arch.learning_rate / 10,
+            initial_learning_rate=rate / 10,
             decay_steps=steps - warmup,
             alpha=0.01,
-            warmup_target=arch.learning_rate,
+            warmup_target=rate,
             warmup_steps=warmup,
         )
         optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=5e-4)
     else:
-        optimizer = keras.optimizers.Adam(learning_rate=arch.learning_rate)
+        optimizer = keras.optimizers.Adam(learning_rate=rate)
     if arch.label_smoothing:
         # Labels arrive as class indexes; the smoothed loss needs one-hot targets, made inside the loss.
         smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=arch.label_smoothing)

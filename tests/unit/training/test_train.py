@@ -263,3 +263,34 @@ def test_a_killed_training_job_resumes_from_its_checkpoint(tmp_path: Path) -> No
     assert not (job.path / "checkpoint").exists()  # cleaned up once the model is saved
     with pytest.raises(jobs.JobError, match="no checkpoint"):
         jobs.resume_job(job)
+
+
+def test_continued_training_starts_from_the_given_model_and_saves_float32(
+    fer_csv: Path, models_root: Path, trained: tuple[registry.ModelInfo, Recorder]
+) -> None:
+    """--init-from the shipped emuse_resnet with a vanishing learning rate, in bfloat16: the shipped
+    weights come back out (so they were loaded), the saved model computes in float32, and meta.json
+    says where the run started."""
+    shipped = registry.resolve(ROOT / "models" / "emuse_resnet")
+    cfg = TrainConfig(
+        data=str(fer_csv),
+        arch="emuse_resnet",
+        epochs=1,
+        batch_size=16,
+        name="continued",
+        init_from=str(shipped.path),
+        learning_rate=1e-9,
+        mixed_precision=True,
+    )
+    info = train(cfg, None, models_root).info
+    before, after = load_model(shipped), load_model(info)
+    kernels = [(w0, w1) for w0, w1 in zip(before.get_weights(), after.get_weights(), strict=True) if w0.ndim == 4]
+    assert kernels and all(np.allclose(w0, w1, atol=1e-6) for w0, w1 in kernels)
+    assert {layer.dtype_policy.name for layer in after.layers} == {"float32"}
+    meta = info.meta
+    assert meta["initialized_from"]["model"] == "emuse_resnet"
+    assert meta["initialized_from"]["epochs"] == shipped.meta["epochs"]
+    assert meta["precision"].startswith("mixed_bfloat16") and meta["learning_rate"] == 1e-9
+    # a model of another architecture cannot start the run, and the message says which it is
+    with pytest.raises(ValueError, match="mini_xception model, not emuse_resnet"):
+        train(TrainConfig(data=str(fer_csv), arch="emuse_resnet", epochs=1, name="x", init_from="tiny"))
