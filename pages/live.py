@@ -56,9 +56,7 @@ with st.sidebar:
 
 video_col, mood_col = st.columns([3, 2])
 with video_col:
-    ctx = live_video(live)  # early in the script, so a rerun under load doesn't lose the stream
-    if ctx is None:
-        st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
+    ctx = live_video(live)  # early in the script, so a rerun under load doesn't lose the stream (None: it said why)
 playing = bool(ctx and ctx.state.playing)
 reconnecting = bool(st.session_state.get(state.LIVE_RECONNECTING))
 if not playing and not reconnecting:
@@ -74,7 +72,8 @@ def mood_panel() -> None:
         st.caption("Reconnecting the video…")
         return
     if not playing:
-        st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
+        if ctx is not None:  # without the component (busy, no WebRTC) there is no START to press
+            st.caption("Press **START** and allow the camera. Your video is analysed in memory and never stored.")
         return
     renew_live_slot()  # twice a second while streaming: this session keeps its live slot
     try:

@@ -107,7 +107,9 @@ def renew_live_slot() -> bool:
 
 
 def live_video(session: LiveSession, key: str | None = None) -> WebRtcStreamerContext | None:
-    """The webcam component, wired to ``session.process``; ``None`` where WebRTC can't run (AppTest).
+    """The webcam component, wired to ``session.process``; ``None``, having said why, where it can't run.
+
+    ``None`` when the server is busy, the ICE setup is broken, or WebRTC can't run (AppTest).
 
     Frames the server can't keep up with are dropped, not queued: see
     :func:`emuse.ui.runtime.drop_stale_frames`, applied once by ``Home.py``. When every
@@ -126,6 +128,7 @@ def live_video(session: LiveSession, key: str | None = None) -> WebRtcStreamerCo
         return None
     if not webrtc_available():
         st.caption(f"Connection: {plan.description}")
+        st.info("Live video needs a browser connection to the server; use a snapshot or an upload below.")
         return None
     try:
         servers, description = ice_setup()

@@ -29,6 +29,8 @@ def test_a_visitor_over_the_live_limit_is_told_the_server_is_busy(monkeypatch: p
         assert any("The server is busy: all 1 live video slot is in use" in w for w in warnings), warnings
         assert any("snapshot or an upload" in w for w in warnings)
         assert [tab.label for tab in at.tabs] == ["Snapshot", "Upload a photo or video"]  # still offered
+        # one message, not three: no "needs a browser connection", no "Press START" without a START button
+        assert not at.info and not any("START" in c.value for c in at.caption), [c.value for c in at.caption]
     finally:
         slots.release("someone-else-streaming")
     at = open_live()
