@@ -165,6 +165,19 @@ def measure_startup(browser: Any, workdir: Path, project: Path = PROJECT_ROOT) -
     return {"server_healthy_s": round(server.started_s, 2), "home_render_s": round(home_s, 2)}
 
 
+def _open_live(browser: Any, url: str) -> tuple[Any, Any]:
+    """A new visitor (its own browser context, so its own session) on the Live page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(120_000)
+    page = context.new_page()
+    # Home first, as a visitor would: it registers the app's navigation on a fresh
+    # server (a deep link first would run /live in Streamlit's pages-folder mode).
+    page.goto(url)
+    page.get_by_role("heading", name="eMuse").wait_for()
+    page.goto(f"{url}/live")
+    return context, page
+
+
 def run_scenario(
     browser: Any, sessions: int, seconds: float, warmup_s: float, workdir: Path, project: Path = PROJECT_ROOT
 ) -> dict[str, Any]:
@@ -173,14 +186,7 @@ def run_scenario(
         pages, contexts, first_frame = [], [], []
         try:
             for _ in range(sessions):
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
-                context.set_default_timeout(120_000)
-                page = context.new_page()
-                # Home first, as a visitor would: it registers the app's navigation on a fresh
-                # server (a deep link first would run /live in Streamlit's pages-folder mode).
-                page.goto(server.url)
-                page.get_by_role("heading", name="eMuse").wait_for()
-                page.goto(f"{server.url}/live")
+                context, page = _open_live(browser, server.url)
                 contexts.append(context)
                 pages.append(page)
             for i, page in enumerate(pages, 1):
@@ -286,12 +292,7 @@ def run_crowd(browser: Any, tabs: int, workdir: Path, project: Path = PROJECT_RO
         contexts, pages, actions = [], [], []
         try:
             for _ in range(tabs):
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
-                context.set_default_timeout(120_000)
-                page = context.new_page()
-                page.goto(server.url)
-                page.get_by_role("heading", name="eMuse").wait_for()
-                page.goto(f"{server.url}/live")
+                context, page = _open_live(browser, server.url)
                 actions.append(_start_or_busy(page))
                 time.sleep(3.0)  # people arrive a few seconds apart
                 contexts.append(context)
