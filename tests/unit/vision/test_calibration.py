@@ -86,5 +86,10 @@ def test_the_analyzer_applies_the_sessions_calibration_to_a_real_face(classifier
     for _ in range(5):  # the person said so five times
         calibration.add(raw.scores, wanted)
     face = FrameAnalyzer(classifier, calibration=calibration).analyze(grace_hopper_bgr, now=0.0).faces[0]
-    assert face.emotion == wanted, (raw.emotion, raw.scores, face.scores)
-    assert face.scores[EMOTIONS.index(wanted)] > raw.scores[EMOTIONS.index(wanted)]
+    # The analyzer applies exactly the session's calibration to the classifier's scores...
+    assert np.allclose(face.scores, calibration.apply(np.asarray(raw.scores)), atol=1e-5)
+    # ...which moves a real face's reading well toward what the person said. Whether it flips depends
+    # on how sure the model was: the default reads this face 68% neutral, 11% angry, and the cap and
+    # penalty keep five corrections from overruling that (angry 33% after them, neutral 40%).
+    assert face.scores[EMOTIONS.index(wanted)] > 2 * raw.scores[EMOTIONS.index(wanted)]
+    assert face.emotion == wanted or face.scores[EMOTIONS.index(raw.emotion)] < raw.scores[EMOTIONS.index(raw.emotion)]
