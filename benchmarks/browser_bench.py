@@ -99,9 +99,14 @@ def longest_gap_s(frames: list[int | None], interval_s: float = 1.0) -> tuple[fl
     return longest * interval_s, restarts
 
 
+def _webrtc_frame(page: Any) -> Any | None:
+    """streamlit-webrtc's iframe as it is now (``None`` when the page shows no component), without waiting."""
+    return next((f for f in page.frames if "webrtc" in (f.url or "")), None)
+
+
 def _returned_frames(page: Any) -> int | None:
     """Frames the browser has shown from the stream that comes back (annotated) from the server."""
-    frame = next((f for f in page.frames if "webrtc" in (f.url or "")), None)
+    frame = _webrtc_frame(page)
     if frame is None:
         return None
     try:
@@ -271,7 +276,7 @@ def _start_or_busy(page: Any, timeout_s: float = 60.0) -> str:
     while time.monotonic() < deadline:
         if page.get_by_text(BUSY_TEXT).count():
             return "busy"
-        frame = next((f for f in page.frames if "webrtc" in (f.url or "")), None)
+        frame = _webrtc_frame(page)
         if frame is not None and frame.get_by_role("button", name="START").count():
             bs.click_start(page)
             return "started"

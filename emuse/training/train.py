@@ -149,7 +149,8 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
 
     keras.utils.set_random_seed(cfg.seed)
     batches = math.ceil(len(train_split) / cfg.batch_size)
-    start_from = _initial_weights(cfg) if cfg.init_from else None
+    init_from = registry.resolve(cfg.init_from) if cfg.init_from else None
+    start_from = _initial_weights(init_from, cfg.arch) if init_from else None
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
@@ -248,7 +249,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
         "selection": f"the epoch with the best {arch.monitor}",
         "optimizer": arch.optimizer,
         "learning_rate": float(cfg.learning_rate or arch.learning_rate),
-        "initialized_from": _init_description(cfg),
+        "initialized_from": _init_description(init_from),
         "precision": "mixed_bfloat16 (saved as float32)" if cfg.mixed_precision else "float32",
         "label_smoothing": arch.label_smoothing,
         "batch_size": int(cfg.batch_size),
@@ -271,22 +272,20 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     return TrainResult(info=info, metrics=metrics, history=logs)
 
 
-def _initial_weights(cfg: TrainConfig) -> list[Any]:
-    """The weights of ``cfg.init_from``, checked to be the same architecture as the run's."""
-    info = registry.resolve(cfg.init_from)
-    if info.meta.get("architecture") != cfg.arch:
+def _initial_weights(info: registry.ModelInfo, arch: str) -> list[Any]:
+    """The weights of the ``--init-from`` model, checked to be the architecture being trained."""
+    if info.meta.get("architecture") != arch:
         raise ValueError(
-            f"{info.name} is a {info.meta.get('architecture') or 'different'} model, not {cfg.arch}: "
+            f"{info.name} is a {info.meta.get('architecture') or 'different'} model, not {arch}: "
             f"--init-from needs a model of the architecture being trained"
         )
     return load_model(info).get_weights()
 
 
-def _init_description(cfg: TrainConfig) -> dict[str, Any] | None:
+def _init_description(info: registry.ModelInfo | None) -> dict[str, Any] | None:
     """Which model the run continued, and how far that one had trained (for meta.json)."""
-    if not cfg.init_from:
+    if info is None:
         return None
-    info = registry.resolve(cfg.init_from)
     return {
         "model": info.name,
         "epochs": info.meta.get("epochs"),
