@@ -10,10 +10,13 @@ What it does, in order:
 1. Copies the trained model into ``models/<name>/`` (``model.keras`` and ``meta.json``),
    adds FER2013's measured framing (:mod:`emuse.vision.framing`) and converts it to
    TFLite beside it (the classifier checks the conversion against Keras).
-2. Scores PublicTest once per candidate network and test-time augmentation (none or
-   mirror) through :class:`~emuse.vision.classifier.EmotionClassifier`, the class the
-   Live page uses, and times one face per call through LiteRT (median of 300 calls
-   after 30 warm-up calls, one thread).
+2. Scores PublicTest once per candidate network, LiteRT conversion (float, dynamic-range
+   or int8 quantized, :mod:`emuse.vision.litert`; int8 calibrated on 500 training faces)
+   and test-time augmentation (none or mirror) through
+   :class:`~emuse.vision.classifier.EmotionClassifier`, the class the Live page uses, and
+   times one face per call (median of 300 calls after 30 warm-up calls, one thread). Each
+   network keeps its fastest conversion whose mirrored accuracy is within
+   ``QUANTIZATION_LOSS`` of the float one's.
 3. Tries every weighted ensemble of the trained model, the networks named by ``--also``
    (for example an earlier run of ours) and the ``fer`` model on a grid of weights in
    0.1 steps (an ensemble's scores are the weighted mean of its members', exactly what
@@ -44,12 +47,13 @@ from emuse import registry
 from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
-from emuse.training.data import load
+from emuse.training.data import Split, load
 from emuse.training.evaluate import classifier_scores, evaluate
 from emuse.training.metrics import classification_metrics
+from emuse.vision import litert
 from emuse.vision.bench import ms_per_face
 from emuse.vision.calibration import shift_log_scores
-from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.classifier import EmotionClassifier, resized
 from emuse.vision.framing import FER2013
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +61,10 @@ MODELS = ROOT / "models"
 FER_MODEL = "fer2013_mini_xception"
 #: The issue's budget: at most 1.5 ms per face at the median through LiteRT on the 2-core CPU.
 BUDGET_MS = 1.5
+#: PublicTest accuracy a quantized conversion may lose against the float one (with mirror TTA) to be used.
+QUANTIZATION_LOSS = 0.003
+#: Training faces that set an int8 conversion's activation ranges.
+CALIBRATION_FACES = 500
 #: Per-class log-score biases tried for the two rare classes (the rest stay 0): their decision thresholds.
 BIASES = [
     {k: v for k, v in (("disgust", d), ("fear", f)) if v}
@@ -84,10 +92,25 @@ def ship(trained: Path, name: str) -> Path:
     return target
 
 
-def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None) -> None:
+def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None, quantization: str | None = None) -> None:
+    """Set a network's TTA (and bias); its quantization stays unless one is given."""
     info = registry.resolve(name)
-    inference = {"tta": tta, **({"log_bias": log_bias} if log_bias else {})}
+    quantization = quantization or (info.meta.get("inference") or {}).get("quantization", "none")
+    inference = {"tta": tta, "quantization": quantization, **({"log_bias": log_bias} if log_bias else {})}
     registry.write_meta(info.path, {**info.meta, "inference": inference})
+
+
+def convert(name: str, quantization: str, train_x: np.ndarray) -> None:
+    """Register ``name`` with ``quantization`` and make that conversion beside it (its others removed)."""
+    with_tta(name, "none", quantization=quantization)
+    reference = EmotionClassifier(name, backend="keras")
+    if quantization == "int8":
+        faces = train_x[np.random.default_rng(0).choice(len(train_x), CALIBRATION_FACES, replace=False)]
+        representative = resized(faces, reference.size).astype(np.float32)[..., None]
+        litert.convert(reference.model, reference.tflite_path(), "int8", representative)
+    classifier = EmotionClassifier(name, backend="tflite")  # makes a float or dynamic one; checks any
+    if classifier.quantization != quantization:
+        raise SystemExit(f"{name}: the {quantization} conversion could not be used ({classifier.backend_note})")
 
 
 def register(best: dict, trained: str, fer_tta: str) -> tuple[str, list[tuple[str, float, str]]]:
@@ -120,17 +143,37 @@ def register(best: dict, trained: str, fer_tta: str) -> tuple[str, list[tuple[st
     return default, members
 
 
-def candidates(names: list[str], x: np.ndarray) -> dict[tuple[str, str], tuple[np.ndarray, float]]:
-    """Scores on ``x`` and ms per face for every (network, tta)."""
-    found = {}
+def candidates(
+    names: list[str], val: Split, train_x: np.ndarray
+) -> tuple[dict[tuple[str, str], tuple[np.ndarray, float]], dict[str, dict]]:
+    """Scores on PublicTest and ms per face for every (network, tta), each network at its chosen conversion.
+
+    Also returns every conversion's figures, per network, for the record.
+    """
+    found, record = {}, {}
     for name in names:
+        tried = {}
+        for quantization in litert.QUANTIZATIONS:
+            convert(name, quantization, train_x)
+            for tta in ("none", "mirror"):
+                with_tta(name, tta)
+                classifier = EmotionClassifier(name, backend="tflite")
+                scores = classifier_scores(classifier, val.x)
+                accuracy = float((scores.argmax(axis=1) == val.y).mean())
+                tried[(quantization, tta)] = (scores, ms_per_face(classifier), accuracy)
+                print(f"{name} {quantization} tta={tta}: {accuracy:.4f}, {tried[(quantization, tta)][1]:.3f} ms/face")
+        floor = tried[("none", "mirror")][2] - QUANTIZATION_LOSS
+        chosen = min(
+            (q for q in litert.QUANTIZATIONS if tried[(q, "mirror")][2] >= floor), key=lambda q: tried[(q, "mirror")][1]
+        )
+        convert(name, chosen, train_x)
         for tta in ("none", "mirror"):
-            with_tta(name, tta)
-            classifier = EmotionClassifier(name)
-            classifier.wait_ready()
-            found[(name, tta)] = (classifier_scores(classifier, x), ms_per_face(classifier))
-            print(f"{name} tta={tta}: {found[(name, tta)][1]:.3f} ms/face", flush=True)
-    return found
+            found[(name, tta)] = tried[(chosen, tta)][:2]
+        record[name] = {"chosen": chosen}
+        for (q, tta), (_, ms, accuracy) in tried.items():
+            record[name][f"{q} {tta}"] = {"accuracy": round(accuracy, 4), "ms_per_face": round(ms, 3)}
+        print(f"{name}: {chosen} conversion", flush=True)
+    return found, record
 
 
 def weight_grid(k: int, step: float = 0.1) -> list[tuple[float, ...]]:
@@ -162,9 +205,10 @@ def main() -> None:
     ship(args.trained, args.name)
     fer = registry.resolve(FER_MODEL)
     registry.write_meta(fer.path, {**fer.meta, "framing": FER2013.as_meta()})  # it learned FER2013's framing too
-    val = load(args.data).split("val")
+    data = load(args.data)
+    val = data.split("val")
     names = [args.name, *args.also, FER_MODEL]
-    scored = candidates(names, val.x)
+    scored, conversions = candidates(names, val, data.split("train").x)
 
     rows = []
     for weights in weight_grid(len(names)):
@@ -227,6 +271,7 @@ def main() -> None:
         "best": best,
         "measured_ms_per_face": round(measured, 3),
         "timed": [{**t, "config": {k: list(v) for k, v in t["config"].items()}} for t in timed],
+        "conversions": conversions,
         "candidates_tried": len(rows),
         "candidates": kept,
     }

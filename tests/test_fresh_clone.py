@@ -53,9 +53,7 @@ def test_fresh_clone_starts_with_the_readme_command(tmp_path: Path) -> None:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "EMUSE_", "PYTHON"))}
     env.update(
-        PATH=os.defpath
-        if "PATH" not in os.environ
-        else os.environ["PATH"].replace(str(ROOT / ".venv/bin"), ""),
+        PATH=os.defpath if "PATH" not in os.environ else os.environ["PATH"].replace(str(ROOT / ".venv/bin"), ""),
         STREAMLIT_SERVER_PORT=str(port),
         STREAMLIT_SERVER_ADDRESS="127.0.0.1",
         STREAMLIT_SERVER_HEADLESS="true",

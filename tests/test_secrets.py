@@ -80,9 +80,7 @@ def test_pages_never_show_or_log_secrets(fake, page: str, caplog, capfd) -> None
 
 
 def test_secrets_file_is_ignored_by_git() -> None:
-    result = subprocess.run(
-        ["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=ROOT, capture_output=True
-    )
+    result = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=ROOT, capture_output=True)
     if result.returncode == 128:
         pytest.skip("not a git checkout")
     assert result.returncode == 0, ".streamlit/secrets.toml must be git-ignored"

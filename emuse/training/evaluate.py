@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from emuse import registry
@@ -20,7 +19,7 @@ from emuse.labels import EMOTIONS, reorder_scores
 from emuse.quiet import import_keras
 from emuse.training.data import FerData, load, split_key
 from emuse.training.metrics import classification_metrics
-from emuse.vision.classifier import EmotionClassifier
+from emuse.vision.classifier import EmotionClassifier, resized
 
 #: How the Kaggle CSV calls each split (reported with the metrics).
 CSV_SPLIT_NAMES = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
@@ -49,9 +48,7 @@ def load_model(info: registry.ModelInfo) -> Any:
 def predict_scores(model: Any, x: np.ndarray, labels: tuple[str, ...] = EMOTIONS, batch_size: int = 256) -> np.ndarray:
     """Scores (N, 7) in canonical order for (N, H, W) uint8 images of any size."""
     _, height, width, channels = model.input_shape
-    if x.shape[1:3] != (height, width):
-        interpolation = cv2.INTER_AREA if x.shape[1] > height else cv2.INTER_LINEAR
-        x = np.stack([cv2.resize(img, (width, height), interpolation=interpolation) for img in x])
+    x = resized(x, (width, height))
     batch = x.astype(np.float32)[..., None]
     if channels == 3:
         batch = np.repeat(batch, 3, axis=-1)
@@ -93,9 +90,6 @@ def evaluate(
 
 def classifier_scores(classifier: EmotionClassifier, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Scores (N, 7) of (N, 48, 48) FER-framed images through the classifier (resized to its input)."""
-    width, height = classifier.size
-    if x.shape[1:3] != (height, width):
-        interpolation = cv2.INTER_AREA if x.shape[1] > height else cv2.INTER_LINEAR
-        x = np.stack([cv2.resize(img, (width, height), interpolation=interpolation) for img in x])
+    x = resized(x, classifier.size)
     parts = [classifier.predict_batch(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
     return np.concatenate(parts) if parts else np.zeros((0, len(EMOTIONS)), np.float32)

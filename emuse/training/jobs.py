@@ -47,7 +47,7 @@ import psutil
 from emuse import (
     config,
     quiet,  # noqa: F401  (quiet TensorFlow before anything imports it)
-    )
+)
 from emuse.files import atomic_write_bytes
 
 ACTIVE_STATES = ("queued", "running")

@@ -41,7 +41,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,7 @@ import numpy as np
 
 from emuse import config
 from emuse.quiet import silenced_stderr
+from emuse.vision import litert
 from emuse.vision.detect import DetectorSettings
 
 try:  # LiteRT: optional (no wheel for Intel macOS); without it the tracker falls back to Haar
@@ -62,9 +62,6 @@ except ImportError:  # pragma: no cover - depends on the platform
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels, as emuse.vision.detect.Box
 
 MODELS_DIR = config.PROJECT_ROOT / "models" / "blazeface"
-#: LiteRT prints "Created TensorFlow Lite XNNPACK delegate" straight to fd 2; swapping fd 2 is
-#: process-wide, so interpreter creation takes turns.
-_STDERR_LOCK = threading.Lock()
 #: MediaPipe clips logits to +-100 before the sigmoid; 80 keeps float32 exp() finite.
 LOGIT_LIMIT = 80.0
 NMS_IOU = 0.3
@@ -251,7 +248,7 @@ class BlazeFaceDetector:
             raise ValueError(f"min_score={self.min_score} must be between 0 and 1 (0.5 is MediaPipe's)")
         interpreter_class = _interpreter_class()
         content = _model_bytes(spec)
-        with _STDERR_LOCK, silenced_stderr(), warnings.catch_warnings():
+        with litert.STDERR_LOCK, silenced_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # One thread: a call is a few milliseconds, and the other core serves another session.
             self._interpreter = interpreter_class(model_content=content, num_threads=1)

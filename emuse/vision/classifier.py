@@ -37,6 +37,9 @@ Test-time augmentation and ensembles are properties of the registered model, so
   scores; each member keeps its own TTA.
 - ``"framing"`` says how a Haar-convention face box becomes the crop the model was
   trained on (:mod:`emuse.vision.framing`).
+- ``"inference": {"quantization": "dynamic"}`` (or ``"int8"``) runs a quantized
+  conversion instead of the float one: 2-3x faster a face for a fraction of a point
+  (:mod:`emuse.vision.litert` has the measurements).
 - ``"inference": {"log_bias": {"disgust": 0.4, ...}}`` adds a per-class bias to the
   log-scores (chosen on PublicTest by ``models/make_default.py``): the rare classes'
   decision threshold, so disgust and fear are not drowned by the common ones.
@@ -54,7 +57,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import warnings
 from collections.abc import Sequence
@@ -65,23 +67,18 @@ import cv2
 import numpy as np
 
 from emuse import config, registry
-from emuse.files import atomic_write_bytes
 from emuse.labels import EMOTIONS, reorder_scores
-from emuse.quiet import import_keras, silenced_stderr
+from emuse.quiet import import_keras
+from emuse.vision import litert
 from emuse.vision.calibration import shift_log_scores
 from emuse.vision.detect import Box
 from emuse.vision.framing import Framing, crop, model_crop_box
 
 log = logging.getLogger(__name__)
-#: ``silenced_stderr`` swaps file descriptor 2 process-wide; two threads doing it at once could
-#: leave it pointing at /dev/null for good, so interpreter creation takes turns.
-_STDERR_LOCK = threading.Lock()
 
 BACKENDS = ("auto", "tflite", "keras")
 #: Test-time augmentations a model's meta.json may ask for.
 TTA_MODES = ("none", "mirror")
-#: Largest difference allowed between a converted model's scores and the Keras model's.
-TFLITE_TOLERANCE = 1e-3
 
 
 class EmotionClassifier:
@@ -95,12 +92,17 @@ class EmotionClassifier:
         self.size = (width, height)
         self.channels = channels
         self.framing = Framing.from_meta(self.info.meta)
-        self.tta = str((self.info.meta.get("inference") or {}).get("tta", "none"))
-        if self.tta not in TTA_MODES:
-            raise registry.ModelError(
-                f"{self.info.path / 'meta.json'}: inference.tta {self.tta!r} must be one of {', '.join(TTA_MODES)}"
-            )
-        bias = (self.info.meta.get("inference") or {}).get("log_bias") or {}
+        inference = self.info.meta.get("inference") or {}
+        self.tta = str(inference.get("tta", "none"))
+        #: Which TFLite conversion runs the network (:mod:`emuse.vision.litert`).
+        self.quantization = str(inference.get("quantization", "none"))
+        checks = (("tta", self.tta, TTA_MODES), ("quantization", self.quantization, litert.QUANTIZATIONS))
+        for key, value, allowed in checks:
+            if value not in allowed:
+                raise registry.ModelError(
+                    f"{self.info.path / 'meta.json'}: inference.{key} {value!r} must be one of {', '.join(allowed)}"
+                )
+        bias = inference.get("log_bias") or {}
         unknown = set(bias) - set(EMOTIONS)
         if unknown:
             raise registry.ModelError(
@@ -115,7 +117,7 @@ class EmotionClassifier:
         self._keras_lock = threading.Lock()  # one lazy Keras load
         self._model: Any = None
         self._forward: Any = None
-        self._tflite: _TFLiteRunner | None = None
+        self._tflite: litert.Runner | None = None
         self._converter: threading.Thread | None = None
         #: Why the TFLite backend is not in use, when it was wanted and is not.
         self.backend_note = ""
@@ -135,7 +137,7 @@ class EmotionClassifier:
             self._tflite = self._load_tflite(convert=False)
             if self._tflite is None:
                 self._keras()  # answers now (and raises ModelError for a broken model.keras)
-                if _interpreter_class() is not None:
+                if litert.interpreter_class() is not None:
                     # Not a daemon: a process that ends (a short CLI run) waits for the file rather
                     # than killing TensorFlow halfway through writing it.
                     self._converter = threading.Thread(target=self._convert_in_background, name="emuse-tflite")
@@ -194,7 +196,7 @@ class EmotionClassifier:
             return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
         if self.members:
             total = sum(weight for _, weight in self.members)
-            mixed = sum(weight * member.predict_batch(_resized(faces, member.size)) for member, weight in self.members)
+            mixed = sum(weight * member.predict_batch(resized(faces, member.size)) for member, weight in self.members)
             return self._biased(mixed / total)
         if self.tta == "mirror":
             faces = np.concatenate([faces, faces[:, :, ::-1]])
@@ -259,25 +261,31 @@ class EmotionClassifier:
         return self._forward(x).numpy()
 
     def tflite_path(self) -> Path:
-        """Where the converted model is cached: beside ``model.keras``, keyed by its content."""
+        """Where the conversion is cached: beside ``model.keras``, named by its content and the quantization."""
         digest = hashlib.sha256(self.info.model_file.read_bytes()).hexdigest()[:16]
-        beside = self.info.path / f"model-{digest}.tflite"
+        name = litert.file_name(digest, self.quantization)
+        beside = self.info.path / name
         if beside.is_file() or os.access(self.info.path, os.W_OK):
             return beside
-        return config.data_dir() / "cache" / "tflite" / f"{self.info.name}-{digest}.tflite"
+        return config.data_dir() / "cache" / "tflite" / self.info.name / name
 
-    def _load_tflite(self, convert: bool) -> _TFLiteRunner | None:
+    def _load_tflite(self, convert: bool) -> litert.Runner | None:
         """The checked TFLite runner, converting first if asked; ``None`` (and a note) if unusable.
 
         With ``convert``, a cached file that fails to load or to match is converted again
         (a half-written or foreign file heals itself); without it, nothing is written.
         """
-        interpreter_class = _interpreter_class()
+        interpreter_class = litert.interpreter_class()
         if interpreter_class is None:
             self.backend_note = "no TFLite interpreter (install ai-edge-litert)"
             return None
         try:
             path = self.tflite_path()
+            if self.quantization == "int8" and not path.is_file():
+                # Its activation ranges need FER2013's faces, which only models/make_default.py has.
+                log.warning("%s: no %s (models/make_default.py makes it); using the float one", self.name, path.name)
+                self.quantization = "none"
+                path = self.tflite_path()
             if path.is_file():
                 try:
                     return self._checked_runner(interpreter_class, path)
@@ -287,14 +295,14 @@ class EmotionClassifier:
                     log.warning("%s: cached %s is unusable (%s); converting again", self.info.name, path.name, exc)
             elif not convert:
                 return None
-            convert_to_tflite(self._keras(), path)
+            litert.convert(self._keras(), path, self.quantization)
             return self._checked_runner(interpreter_class, path)
         except Exception as exc:  # a failed conversion must never stop the app: Keras still works
             self.backend_note = f"TFLite unavailable ({type(exc).__name__}: {exc})"
             log.warning("%s: %s; using Keras", self.info.name, self.backend_note)
             return None
 
-    def _checked_runner(self, interpreter_class: Any, path: Path) -> _TFLiteRunner:
+    def _checked_runner(self, interpreter_class: Any, path: Path) -> litert.Runner:
         """Load ``path``; check its shapes, and its scores against the Keras model's when that is loaded.
 
         A cached file is named by the hash of the ``model.keras`` it was converted from
@@ -302,7 +310,7 @@ class EmotionClassifier:
         without loading TensorFlow and Keras (about 6 s and 700 MB on this project's
         machine, against 0.06 s and 15 MB for LiteRT).
         """
-        runner = _TFLiteRunner(interpreter_class, path.read_bytes())
+        runner = litert.Runner(interpreter_class, path.read_bytes())
         if runner.input_shape != self.info.input_shape or runner.outputs != len(EMOTIONS):
             raise ValueError(
                 f"{path.name} takes {list(runner.input_shape)} and gives {runner.outputs} scores; "
@@ -311,7 +319,7 @@ class EmotionClassifier:
         if self._model is not None:
             probe = np.random.default_rng(0).integers(0, 256, (2, *self.info.input_shape)).astype(np.float32)
             error = float(np.max(np.abs(runner.run(probe) - self._run_keras(probe))))
-            if not error <= TFLITE_TOLERANCE:
+            if not error <= litert.TOLERANCE[self.quantization]:
                 raise ValueError(f"the converted model's scores differ from Keras by {error:.2g}")
         return runner
 
@@ -323,77 +331,10 @@ class EmotionClassifier:
                 self.backend_note = ""
 
 
-class _TFLiteRunner:
-    """One interpreter, resized when the number of faces changes. Callers hold the classifier's lock."""
-
-    def __init__(self, interpreter_class: Any, content: bytes) -> None:
-        # The runtime prints "Created XNNPACK delegate" straight to fd 2, and tf.lite warns that it
-        # will move to ai-edge-litert (which we already prefer when it is installed).
-        with _STDERR_LOCK, silenced_stderr(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # One thread: the model is tiny (a call is well under a millisecond), and the other
-            # core is better spent on face detection or another session.
-            self._interpreter = interpreter_class(model_content=content, num_threads=1)
-            self._interpreter.allocate_tensors()
-        input_details = self._interpreter.get_input_details()[0]
-        output_details = self._interpreter.get_output_details()[0]
-        self._input, self._output = input_details["index"], output_details["index"]
-        self.input_shape = tuple(int(v) for v in input_details["shape"][1:])
-        self.outputs = int(output_details["shape"][-1])
-        self._shape = tuple(int(v) for v in input_details["shape"])
-        self.runtime = interpreter_class.__module__.split(".")[0]
-
-    def run(self, x: np.ndarray) -> np.ndarray:
-        if x.shape != self._shape:
-            self._interpreter.resize_tensor_input(self._input, list(x.shape))
-            self._interpreter.allocate_tensors()
-            self._shape = x.shape
-        self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, dtype=np.float32))
-        self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._output).copy()
-
-
-def _resized(faces: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """An (N, H, W) batch at ``size`` (width, height): as evaluate resizes 48x48 FER2013 for a larger model."""
+def resized(faces: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An (N, H, W) batch at ``size`` (width, height): how 48x48 FER2013 faces meet a larger model."""
     width, height = size
-    if faces.shape[1:3] == (height, width):
+    if faces.shape[1:3] == (height, width) or len(faces) == 0:
         return faces
     interpolation = cv2.INTER_AREA if faces.shape[1] > height else cv2.INTER_LINEAR
     return np.stack([cv2.resize(face, (width, height), interpolation=interpolation) for face in faces])
-
-
-def _interpreter_class() -> Any | None:
-    """LiteRT's interpreter if ``ai-edge-litert`` is installed, else TensorFlow's, else ``None``."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-
-        return Interpreter
-    except ImportError:
-        pass
-    try:
-        import_keras()  # TensorFlow, imported without its start-up log lines
-        import tensorflow as tf
-
-        return tf.lite.Interpreter
-    except (ImportError, AttributeError):
-        return None
-
-
-def convert_to_tflite(model: Any, path: Path) -> None:
-    """Convert a Keras model to a float32 ``.tflite`` at ``path`` (atomically; stale siblings removed).
-
-    Goes through a SavedModel export with ``verbose=False`` because the direct
-    ``from_keras_model`` route prints the export summary to stdout, which the CLI
-    reserves for results.
-    """
-    import tensorflow as tf
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="emuse-export-") as export_dir:
-        model.export(export_dir, format="tf_saved_model", verbose=False)
-        content = tf.lite.TFLiteConverter.from_saved_model(export_dir).convert()
-    atomic_write_bytes(path, content)
-    prefix = path.name.rsplit("-", 1)[0]
-    for old in path.parent.glob(f"{prefix}-{'?' * 16}.tflite"):
-        if old != path:
-            old.unlink(missing_ok=True)

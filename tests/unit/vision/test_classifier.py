@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emuse.vision import classifier as module
+from emuse.vision import litert
 from emuse.vision.classifier import EmotionClassifier
 from tests.support.paths import ROOT
 
@@ -41,7 +41,7 @@ def test_a_broken_cached_conversion_never_stops_the_classifier(models_dir: Path,
 
 
 def test_without_any_tflite_interpreter_keras_answers(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(module, "_interpreter_class", lambda: None)
+    monkeypatch.setattr(litert, "interpreter_class", lambda: None)
     classifier = EmotionClassifier()
     assert classifier.backend == "keras" and classifier.wait_ready(timeout=1) == "keras"
     assert "install ai-edge-litert" in classifier.backend_note
