@@ -4,6 +4,7 @@ Playlists, ``sync_state.json``, ``meta.json``, training job status files and cac
 TFLite models are all written here: to a temporary file in the same folder, flushed
 to disk, then moved over the old file with ``os.replace``. A crash, a kill or a full
 disk leaves the old file or the new one, never a mix, and no temporary file behind.
+:func:`locked` is the one folder lock (playlists, a training run's checkpoints).
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+try:  # POSIX; on Windows the callers' own checks (playlist versions) are the only guard
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux/macOS
+    fcntl = None  # type: ignore[assignment]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -33,3 +40,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def locked(folder: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (created if missing; released by the OS if the process dies).
+
+    With ``wait=False`` a folder another process (or another ``locked``) holds raises
+    ``BlockingIOError`` at once instead of waiting: a training run must not share its
+    checkpoint folder with a run that is still alive.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

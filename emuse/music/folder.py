@@ -1,27 +1,19 @@
-"""Where the playlist files are, the lock on their folder, and reading their bytes as text.
+"""Where the playlist files are, and reading their bytes as text.
 
 The pieces of :mod:`emuse.music.store` that know nothing about songs: a path per
-emotion, one exclusive lock per folder (so two saves cannot interleave), the
-version of some bytes (a hash, for the "changed by someone else" check) and strict
-UTF-8 decoding that names the line of a bad byte.
+emotion, the version of some bytes (a hash, for the "changed by someone else" check) and strict
+UTF-8 decoding that names the line of a bad byte. The lock that keeps two saves from
+interleaving is :func:`emuse.files.locked` on the folder.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from emuse import config
 from emuse.labels import normalize_label
 from emuse.music.links import PlaylistError
-
-try:  # POSIX; on Windows the version check alone guards against lost updates
-    import fcntl
-except ImportError:  # pragma: no cover - not on Linux/macOS
-    fcntl = None  # type: ignore[assignment]
 
 
 def playlist_path(emotion: str, folder: Path | None = None) -> Path:
@@ -30,22 +22,6 @@ def playlist_path(emotion: str, folder: Path | None = None) -> Path:
 
 def sources_path(folder: Path | None = None) -> Path:
     return (folder or config.playlists_dir()) / "sources.csv"
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the playlists folder (released by the OS if the process dies)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def version_of(data: bytes | None) -> str:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emuse.files import atomic_write_bytes
+from emuse.files import atomic_write_bytes, locked
 from emuse.labels import EMOTIONS, normalize_label
-from emuse.music.folder import decode, locked, playlist_path, read_bytes, sources_path, version_of
+from emuse.music.folder import decode, playlist_path, read_bytes, sources_path, version_of
 from emuse.music.links import (
     MAX_FIELD_CHARS,
     ConflictError,

@@ -19,18 +19,21 @@ serves the CLI (prints), the notebook and the background job (writes status.json
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
 import platform
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from emuse import config, registry
+from emuse.files import locked
 from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
 from emuse.training import architectures
@@ -139,137 +142,156 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     keras = import_keras()
 
     checkpoints = checkpoint_path(cfg, name)
-    resuming = cfg.resume and (checkpoints / "epochs.csv").exists()
-    if not cfg.resume and checkpoints.exists() and any(checkpoints.iterdir()):
-        raise ValueError(
-            f"{checkpoints} holds the checkpoint of an unfinished run of {name!r}; "
-            "add --resume to go on with it, or delete that folder to start again"
-        )
-    checkpoints.mkdir(parents=True, exist_ok=True)
+    with _sole_run(checkpoints):
+        resuming = cfg.resume and (checkpoints / "epochs.csv").exists()
+        if not cfg.resume and checkpoints.exists() and any(checkpoints.iterdir()):
+            raise ValueError(
+                f"{checkpoints} holds the checkpoint of an unfinished run of {name!r}; "
+                "add --resume to go on with it, or delete that folder to start again"
+            )
+        checkpoints.mkdir(parents=True, exist_ok=True)
 
-    keras.utils.set_random_seed(cfg.seed)
-    batches = math.ceil(len(train_split) / cfg.batch_size)
-    init_from = registry.resolve(cfg.init_from) if cfg.init_from else None
-    start_from = _initial_weights(init_from, cfg.arch) if init_from else None
-    if cfg.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        model = architectures.build(cfg.arch, total_steps=batches * int(cfg.epochs), learning_rate=cfg.learning_rate)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    if start_from is not None:
-        model.set_weights(start_from)
-    train_ds = make_dataset(
-        train_split.x,
-        train_split.y,
-        cfg.batch_size,
-        training=True,
-        seed=cfg.seed,
-        augment=cfg.augment,
-        random_erasing=arch.random_erasing,
-    )
-    val_ds = make_dataset(val_split.x, val_split.y, cfg.batch_size, training=False)
-    mode = "max" if arch.monitor.endswith("accuracy") else "min"
-    best_file = checkpoints / "best.weights.h5"
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(checkpoints / "backup"), delete_checkpoint=False),
-        keras.callbacks.ModelCheckpoint(
-            str(best_file), monitor=arch.monitor, mode=mode, save_best_only=True, save_weights_only=True
-        ),
-        keras.callbacks.CSVLogger(str(checkpoints / "epochs.csv"), append=True),
-        keras.callbacks.EarlyStopping(monitor=arch.monitor, mode=mode, patience=cfg.patience),
-        _progress(keras, listener, batches),
-    ]
-    if not architectures.uses_schedule(cfg.arch):
-        callbacks.insert(
-            -1,
-            keras.callbacks.ReduceLROnPlateau(
-                monitor="val_loss", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=1e-6
+        keras.utils.set_random_seed(cfg.seed)
+        batches = math.ceil(len(train_split) / cfg.batch_size)
+        init_from = registry.resolve(cfg.init_from) if cfg.init_from else None
+        start_from = _initial_weights(init_from, cfg.arch) if init_from else None
+        if cfg.mixed_precision:
+            keras.mixed_precision.set_global_policy("mixed_bfloat16")
+        try:
+            steps = batches * int(cfg.epochs)
+            model = architectures.build(cfg.arch, total_steps=steps, learning_rate=cfg.learning_rate)
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+        if start_from is not None:
+            model.set_weights(start_from)
+        train_ds = make_dataset(
+            train_split.x,
+            train_split.y,
+            cfg.batch_size,
+            training=True,
+            seed=cfg.seed,
+            augment=cfg.augment,
+            random_erasing=arch.random_erasing,
+        )
+        val_ds = make_dataset(val_split.x, val_split.y, cfg.batch_size, training=False)
+        mode = "max" if arch.monitor.endswith("accuracy") else "min"
+        best_file = checkpoints / "best.weights.h5"
+        callbacks = [
+            keras.callbacks.BackupAndRestore(str(checkpoints / "backup"), delete_checkpoint=False),
+            keras.callbacks.ModelCheckpoint(
+                str(best_file), monitor=arch.monitor, mode=mode, save_best_only=True, save_weights_only=True
             ),
+            keras.callbacks.CSVLogger(str(checkpoints / "epochs.csv"), append=True),
+            keras.callbacks.EarlyStopping(monitor=arch.monitor, mode=mode, patience=cfg.patience),
+            _progress(keras, listener, batches),
+        ]
+        if not architectures.uses_schedule(cfg.arch):
+            callbacks.insert(
+                -1,
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=0.5, patience=max(2, cfg.patience // 3), min_lr=1e-6
+                ),
+            )
+        if resuming:
+            _restore_best_score(callbacks[1], checkpoints / "epochs.csv", arch.monitor)
+
+        listener.phase("training")
+        fit_started = time.monotonic()
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=int(cfg.epochs),
+            class_weight=class_weights(train_split.y, power=0.5 if arch.label_smoothing else 1.0),
+            callbacks=callbacks,
+            shuffle=False,  # the tf.data pipeline shuffles
+            verbose=0,
         )
-    if resuming:
-        _restore_best_score(callbacks[1], checkpoints / "epochs.csv", arch.monitor)
+        if listener.should_stop():
+            raise TrainingCancelled(
+                "training was cancelled; the checkpoint is kept: resume it or delete " + str(checkpoints)
+            )
+        logs = _read_epoch_log(checkpoints / "epochs.csv")
+        best_epoch = _best_epoch(logs, arch.monitor)
+        if best_file.exists():
+            model.load_weights(best_file)
+        if cfg.mixed_precision:  # the same weights in a float32 model: what is evaluated is what is shipped
+            weights = model.get_weights()
+            model = architectures.build(cfg.arch, total_steps=batches * int(cfg.epochs))
+            model.set_weights(weights)
+        fit_seconds = time.monotonic() - fit_started
 
-    listener.phase("training")
-    fit_started = time.monotonic()
-    model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=int(cfg.epochs),
-        class_weight=class_weights(train_split.y, power=0.5 if arch.label_smoothing else 1.0),
-        callbacks=callbacks,
-        shuffle=False,  # the tf.data pipeline shuffles
-        verbose=0,
-    )
-    if listener.should_stop():
-        raise TrainingCancelled(
-            "training was cancelled; the checkpoint is kept: resume it or delete " + str(checkpoints)
-        )
-    logs = _read_epoch_log(checkpoints / "epochs.csv")
-    best_epoch = _best_epoch(logs, arch.monitor)
-    if best_file.exists():
-        model.load_weights(best_file)
-    if cfg.mixed_precision:  # the same weights in a float32 model: what is evaluated is what is shipped
-        weights = model.get_weights()
-        model = architectures.build(cfg.arch, total_steps=batches * int(cfg.epochs))
-        model.set_weights(weights)
-    fit_seconds = time.monotonic() - fit_started
+        listener.phase("evaluating")
+        metrics = evaluate_arrays(model, test_split.x, test_split.y)
+        metrics["split"] = split_name(data, test_key)
+        metrics["data"] = data.source
 
-    listener.phase("evaluating")
-    metrics = evaluate_arrays(model, test_split.x, test_split.y)
-    metrics["split"] = split_name(data, test_key)
-    metrics["data"] = data.source
+        listener.phase("saving")
+        meta = {
+            "name": name,
+            "labels": list(EMOTIONS),
+            "input_shape": [int(v) for v in model.input_shape[1:]],
+            "preprocessing": {
+                "color": "grayscale",
+                "resize": [int(v) for v in model.input_shape[1:3]],
+                "input_range": [0, 255],
+                "scaling": arch.scaling,
+                "augmentation": (
+                    "flip, ±10° rotation, ±10% shift and zoom, ±20% contrast"
+                    + (", random erasing" if arch.random_erasing else "")
+                    if cfg.augment
+                    else "none"
+                ),
+            },
+            "architecture": cfg.arch,
+            "parameters": int(model.count_params()),
+            "data": data.describe(),
+            "splits": {
+                "train": data.split_sources.get("train"),
+                "val": f"{data.split_sources.get('val')} (early stopping and learning rate)",
+                "test": f"{data.split_sources.get(test_key)} (final figures only)",
+            },
+            "epochs": {"requested": int(cfg.epochs), "run": len(logs.get("loss", [])), "best": best_epoch},
+            "selection": f"the epoch with the best {arch.monitor}",
+            "optimizer": arch.optimizer,
+            "learning_rate": float(cfg.learning_rate or arch.learning_rate),
+            "initialized_from": _init_description(init_from),
+            "precision": "mixed_bfloat16 (saved as float32)" if cfg.mixed_precision else "float32",
+            "label_smoothing": arch.label_smoothing,
+            "batch_size": int(cfg.batch_size),
+            "seed": int(cfg.seed),
+            "config": asdict(cfg),
+            "command": cfg.command,
+            "machine": _machine(),
+            "training_time_s": round(time.monotonic() - started, 1),
+            "fit_time_s": round(fit_seconds, 1),
+            "fit_time_note": "this process only; a resumed run's earlier processes are in the epoch log's times"
+            if resuming
+            else "one uninterrupted process",
+            "history": logs,
+            "keras_version": keras.__version__,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "metrics": metrics,
+        }
+        info = registry.save_model(model, name, meta, root, overwrite=cfg.overwrite or resuming)
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        return TrainResult(info=info, metrics=metrics, history=logs)
 
-    listener.phase("saving")
-    meta = {
-        "name": name,
-        "labels": list(EMOTIONS),
-        "input_shape": [int(v) for v in model.input_shape[1:]],
-        "preprocessing": {
-            "color": "grayscale",
-            "resize": [int(v) for v in model.input_shape[1:3]],
-            "input_range": [0, 255],
-            "scaling": arch.scaling,
-            "augmentation": (
-                "flip, ±10° rotation, ±10% shift and zoom, ±20% contrast"
-                + (", random erasing" if arch.random_erasing else "")
-                if cfg.augment
-                else "none"
-            ),
-        },
-        "architecture": cfg.arch,
-        "parameters": int(model.count_params()),
-        "data": data.describe(),
-        "splits": {
-            "train": data.split_sources.get("train"),
-            "val": f"{data.split_sources.get('val')} (early stopping and learning rate)",
-            "test": f"{data.split_sources.get(test_key)} (final figures only)",
-        },
-        "epochs": {"requested": int(cfg.epochs), "run": len(logs.get("loss", [])), "best": best_epoch},
-        "selection": f"the epoch with the best {arch.monitor}",
-        "optimizer": arch.optimizer,
-        "learning_rate": float(cfg.learning_rate or arch.learning_rate),
-        "initialized_from": _init_description(init_from),
-        "precision": "mixed_bfloat16 (saved as float32)" if cfg.mixed_precision else "float32",
-        "label_smoothing": arch.label_smoothing,
-        "batch_size": int(cfg.batch_size),
-        "seed": int(cfg.seed),
-        "config": asdict(cfg),
-        "command": cfg.command,
-        "machine": _machine(),
-        "training_time_s": round(time.monotonic() - started, 1),
-        "fit_time_s": round(fit_seconds, 1),
-        "fit_time_note": "this process only; a resumed run's earlier processes are in the epoch log's times"
-        if resuming
-        else "one uninterrupted process",
-        "history": logs,
-        "keras_version": keras.__version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "metrics": metrics,
-    }
-    info = registry.save_model(model, name, meta, root, overwrite=cfg.overwrite or resuming)
-    shutil.rmtree(checkpoints, ignore_errors=True)
-    return TrainResult(info=info, metrics=metrics, history=logs)
+
+@contextlib.contextmanager
+def _sole_run(checkpoints: Path) -> Iterator[None]:
+    """Hold a run's checkpoint folder: a second live run of the same model is refused, not mixed into it.
+
+    (It happened: a restarted run and a forgotten one wrote the same folder's epochs.)
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locked(checkpoints, wait=False))
+        except BlockingIOError:
+            raise ValueError(
+                f"another training run is using {checkpoints}: wait for it to finish or stop it, "
+                "or train under another --out name"
+            ) from None
+        yield
 
 
 def _initial_weights(info: registry.ModelInfo, arch: str) -> list[Any]:

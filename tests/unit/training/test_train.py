@@ -15,6 +15,7 @@ import pytest
 
 from emuse import registry
 from emuse.cli import main
+from emuse.files import locked
 from emuse.labels import EMOTIONS
 from emuse.training import architectures, jobs, synthetic
 from emuse.training.data import load
@@ -294,3 +295,21 @@ def test_continued_training_starts_from_the_given_model_and_saves_float32(
     # a model of another architecture cannot start the run, and the message says which it is
     with pytest.raises(ValueError, match="mini_xception model, not emuse_resnet"):
         train(TrainConfig(data=str(fer_csv), arch="emuse_resnet", epochs=1, name="x", init_from="tiny"))
+
+
+def test_a_second_live_run_of_the_same_model_is_refused_and_its_checkpoint_left_alone(
+    fer_csv: Path, tmp_path: Path
+) -> None:
+    """A run still alive holds its checkpoint folder; another run of that model stops before training."""
+    checkpoints = tmp_path / "checkpoints"
+    (checkpoints / "epochs.csv").parent.mkdir()
+    (checkpoints / "epochs.csv").write_text("epoch,accuracy\n0,0.5\n")
+    cfg = TrainConfig(
+        data=str(fer_csv), epochs=1, batch_size=16, name="busy", checkpoint_dir=str(checkpoints), resume=True
+    )
+    # The other run, as far as the lock can tell: it holds the folder.
+    with locked(checkpoints), pytest.raises(ValueError) as refused:
+        train(cfg)
+    assert str(refused.value).startswith(f"another training run is using {checkpoints}: wait for it to finish")
+    assert (checkpoints / "epochs.csv").read_text() == "epoch,accuracy\n0,0.5\n"
+    assert "busy" not in {m.name for m in registry.list_models()}
