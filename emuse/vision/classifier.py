@@ -54,6 +54,7 @@ documented as not thread-safe).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -121,6 +122,7 @@ class EmotionClassifier:
         self._converter: threading.Thread | None = None
         #: Why the TFLite backend is not in use, when it was wanted and is not.
         self.backend_note = ""
+        self._missing = ""  # the int8 file the float conversion stands in for, until that is said
 
         if not self.members:  # an ensemble's members loaded their own networks above
             self._load_backend(backend)
@@ -272,6 +274,25 @@ class EmotionClassifier:
     def _load_tflite(self, convert: bool) -> litert.Runner | None:
         """The checked TFLite runner, converting first if asked; ``None`` (and a note) if unusable.
 
+        An int8 model whose int8 file is missing runs its float conversion: the int8 one
+        needs FER2013's faces for its activation ranges, which only ``models/make_default.py``
+        has. That is said once, when the float one is in use (not before an error about a
+        broken model, which would only bury it).
+        """
+        if self.quantization == "int8":
+            with contextlib.suppress(OSError):  # an unreadable model.keras is reported below
+                path = self.tflite_path()
+                if not path.is_file():
+                    self._missing, self.quantization = path.name, "none"
+        runner = self._load_tflite_file(convert)
+        if runner is not None and self._missing:
+            log.warning("%s: no %s (models/make_default.py makes it); using the float one", self.name, self._missing)
+            self._missing = ""
+        return runner
+
+    def _load_tflite_file(self, convert: bool) -> litert.Runner | None:
+        """:meth:`_load_tflite` for the conversion :attr:`quantization` names.
+
         With ``convert``, a cached file that fails to load or to match is converted again
         (a half-written or foreign file heals itself); without it, nothing is written.
         """
@@ -281,11 +302,6 @@ class EmotionClassifier:
             return None
         try:
             path = self.tflite_path()
-            if self.quantization == "int8" and not path.is_file():
-                # Its activation ranges need FER2013's faces, which only models/make_default.py has.
-                log.warning("%s: no %s (models/make_default.py makes it); using the float one", self.name, path.name)
-                self.quantization = "none"
-                path = self.tflite_path()
             if path.is_file():
                 try:
                     return self._checked_runner(interpreter_class, path)
