@@ -2,8 +2,9 @@
 
 For every registered model (shipped and trained): PublicTest accuracy and macro F1
 through the classifier the Live page uses (its TTA and ensemble included), recall of
-the two weakest classes, parameters, LiteRT milliseconds per face (median of 300 calls
-of one face after 30 warm-up calls, one thread) and training minutes from its
+the two weakest classes, parameters, the LiteRT conversion (float or quantized),
+milliseconds per face (median of 300 calls of one face after 30 warm-up calls, one
+thread) and training minutes from its
 ``meta.json``. Also draws the default model's confusion matrix as a picture.
 
     python benchmarks/model_table.py [--data ../shared/fer2013/fer2013-train-val.zip]
@@ -36,7 +37,6 @@ from emuse.vision.classifier import EmotionClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-
 
 
 def parameters(info: registry.ModelInfo) -> int | None:
@@ -84,7 +84,9 @@ def main() -> None:
                 "model": info.name,
                 "default": info.name == default,
                 "architecture": info.meta.get("architecture"),
-                "tta": (info.meta.get("inference") or {}).get("tta", "none"),
+                # An ensemble's members keep their own TTA and conversion (the README's table lists them).
+                "tta": "members'" if info.members else classifier.tta,
+                "conversion": "members'" if info.members else classifier.quantization,
                 "accuracy": round(metrics["accuracy"], 4),
                 "macro_f1": round(metrics["macro_f1"], 4),
                 "fear_recall": round(metrics["per_class"]["fear"]["recall"], 3),
@@ -100,16 +102,17 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     atomic_write_bytes(RESULTS / "model_table.json", (json.dumps(rows, indent=1) + "\n").encode())
     head = (
-        "| model | network | TTA | PublicTest accuracy | macro F1 | fear recall | disgust recall "
+        "| model | network | TTA | LiteRT conversion | PublicTest accuracy | macro F1 | fear recall | disgust recall "
         "| parameters | ms/face | training min |"
     )
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         name = f"**{r['model']}** (default)" if r["default"] else r["model"]
         params = f"{r['parameters']:,}" if r["parameters"] else "—"
         train = r["training_minutes"] if r["training_minutes"] is not None else "—"
         lines.append(
-            f"| {name} | {r['architecture']} | {r['tta']} | {r['accuracy']:.1%} | {r['macro_f1']:.3f} | "
+            f"| {name} | {r['architecture']} | {r['tta']} | {r['conversion']} | {r['accuracy']:.1%} | "
+            f"{r['macro_f1']:.3f} | "
             f"{r['fear_recall']:.1%} | {r['disgust_recall']:.1%} | {params} | {r['ms_per_face']:.2f} | {train} |"
         )
     atomic_write_bytes(RESULTS / "model_table.md", ("\n".join(lines) + "\n").encode())
