@@ -52,6 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--learning-rate", type=float, default=None, help="peak learning rate (default: the arch's)")
     train.add_argument(
+        "--teacher",
+        default=None,
+        metavar="MODEL",
+        help="distil: learn this registered model's scores on the training faces as well as the labels",
+    )
+    train.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=0.5,
+        help="share of each target that is the teacher's scores, the rest the label (default 0.5, at most 0.5)",
+    )
+    train.add_argument(
         "--mixed-precision",
         action="store_true",
         help="compute in bfloat16, about 1.4x faster on CPUs with AVX-512 BF16; the saved model is float32",
@@ -124,6 +136,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         init_from=args.init_from,
         learning_rate=args.learning_rate,
         mixed_precision=args.mixed_precision,
+        teacher=args.teacher,
+        teacher_weight=args.teacher_weight,
         command=shlex.join(["python", "-m", "emuse", *sys.argv[1:]]),
     )
     try:

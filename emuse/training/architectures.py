@@ -209,13 +209,18 @@ def get(name: str) -> Architecture:
 
 
 def build(
-    name: str, input_size: int | None = None, total_steps: int | None = None, learning_rate: float | None = None
+    name: str,
+    input_size: int | None = None,
+    total_steps: int | None = None,
+    learning_rate: float | None = None,
+    soft_labels: bool = False,
 ) -> Any:
     """A fresh, compiled Keras model for raw-pixel (size, size, 1) input.
 
     ``total_steps`` (batches per epoch x epochs) sizes the AdamW warm-up + cosine schedule;
     the other optimizers use a constant rate that ReduceLROnPlateau lowers. ``learning_rate``
     replaces the architecture's (peak) rate, for example a lower one to continue a trained model.
+    ``soft_labels`` compiles for (N, 7) target rows (distillation) instead of class indexes.
     """
     arch = get(name)
     keras = import_keras()
@@ -237,7 +242,10 @@ def build(
         optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=5e-4)
     else:
         optimizer = keras.optimizers.Adam(learning_rate=rate)
-    if arch.label_smoothing:
+    if soft_labels:
+        soft_loss = keras.losses.CategoricalCrossentropy(label_smoothing=arch.label_smoothing)
+        model.compile(optimizer=optimizer, loss=soft_loss, metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+    elif arch.label_smoothing:
         # Labels arrive as class indexes; the smoothed loss needs one-hot targets, made inside the loss.
         smoothed = keras.losses.CategoricalCrossentropy(label_smoothing=arch.label_smoothing)
 

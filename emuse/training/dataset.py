@@ -49,12 +49,16 @@ def make_dataset(
     augment: bool = True,
     random_erasing: bool = False,
 ) -> Any:
-    """Batches of (float32 raw pixels (B, S, S, 1), int labels); shuffled and augmented when ``training``."""
+    """Batches of (float32 raw pixels (B, S, S, 1), labels); shuffled and augmented when ``training``.
+
+    ``y`` is (N,) class indexes, or (N, 7) float targets when distilling (see :mod:`emuse.training.distill`).
+    """
     import_keras()
     import tensorflow as tf
 
     images = np.asarray(x, dtype=np.uint8)[..., None]
-    ds = tf.data.Dataset.from_tensor_slices((images, np.asarray(y, dtype=np.int32)))
+    labels = np.asarray(y, dtype=np.float32 if np.ndim(y) == 2 else np.int32)
+    ds = tf.data.Dataset.from_tensor_slices((images, labels))
     if training:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)

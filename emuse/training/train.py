@@ -40,6 +40,7 @@ from emuse.training import architectures
 from emuse.training.data import FerData
 from emuse.training.data_cache import load_cached
 from emuse.training.dataset import class_weights, make_dataset
+from emuse.training.distill import check_weight, one_hot, soft_targets
 from emuse.training.evaluate import evaluate_arrays, load_model, split_name
 
 
@@ -94,6 +95,10 @@ class TrainConfig:
     #: Compute in bfloat16 (weights stay float32): measured 1.4x the images/s of float32 for
     #: emuse_resnet on this 2-core AMD EPYC (avx512_bf16). The saved model is float32.
     mixed_precision: bool = False
+    #: A registered model whose scores on the training faces become part of the targets (distillation).
+    teacher: str | None = None
+    #: How much of each training target is the teacher's scores (the rest is the label); at most 0.5.
+    teacher_weight: float = 0.5
 
     def check(self) -> None:
         architectures.get(self.arch)
@@ -103,6 +108,8 @@ class TrainConfig:
             raise ValueError(f"batch size must be between 1 and 4096, got {self.batch_size}")
         if self.learning_rate is not None and not 0 < float(self.learning_rate) <= 1:
             raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
+        if self.teacher:
+            check_weight(self.teacher_weight)
 
     def model_name(self) -> str:
         return self.name or f"{self.arch}_{datetime.now(UTC):%Y%m%d_%H%M%S}"
@@ -127,6 +134,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     name = registry.check_name(cfg.model_name(), models_root, overwrite=cfg.overwrite)
     root = models_root or config.user_models_dir()
     arch = architectures.get(cfg.arch)
+    teacher = registry.resolve(cfg.teacher) if cfg.teacher else None
     started = time.monotonic()
 
     listener.phase("loading data")
@@ -150,6 +158,12 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
                 "add --resume to go on with it, or delete that folder to start again"
             )
         checkpoints.mkdir(parents=True, exist_ok=True)
+        if teacher is not None:
+            listener.phase("scoring with the teacher")
+            train_y = soft_targets(str(teacher.path), train_split.x, train_split.y, cfg.teacher_weight)
+            val_y = one_hot(val_split.y)
+        else:
+            train_y, val_y = train_split.y, val_split.y
 
         keras.utils.set_random_seed(cfg.seed)
         batches = math.ceil(len(train_split) / cfg.batch_size)
@@ -159,21 +173,23 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             keras.mixed_precision.set_global_policy("mixed_bfloat16")
         try:
             steps = batches * int(cfg.epochs)
-            model = architectures.build(cfg.arch, total_steps=steps, learning_rate=cfg.learning_rate)
+            model = architectures.build(
+                cfg.arch, total_steps=steps, learning_rate=cfg.learning_rate, soft_labels=teacher is not None
+            )
         finally:
             keras.mixed_precision.set_global_policy("float32")
         if start_from is not None:
             model.set_weights(start_from)
         train_ds = make_dataset(
             train_split.x,
-            train_split.y,
+            train_y,
             cfg.batch_size,
             training=True,
             seed=cfg.seed,
             augment=cfg.augment,
             random_erasing=arch.random_erasing,
         )
-        val_ds = make_dataset(val_split.x, val_split.y, cfg.batch_size, training=False)
+        val_ds = make_dataset(val_split.x, val_y, cfg.batch_size, training=False)
         mode = "max" if arch.monitor.endswith("accuracy") else "min"
         best_file = checkpoints / "best.weights.h5"
         callbacks = [
@@ -255,6 +271,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             "optimizer": arch.optimizer,
             "learning_rate": float(cfg.learning_rate or arch.learning_rate),
             "initialized_from": _init_description(init_from),
+            "distillation": _distill_description(teacher, cfg.teacher_weight),
             "precision": "mixed_bfloat16 (saved as float32)" if cfg.mixed_precision else "float32",
             "label_smoothing": arch.label_smoothing,
             "batch_size": int(cfg.batch_size),
@@ -314,6 +331,18 @@ def _init_description(info: registry.ModelInfo | None) -> dict[str, Any] | None:
         "training_time_s": info.meta.get("training_time_s"),
         "command": info.meta.get("command"),
         "accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
+    }
+
+
+def _distill_description(info: registry.ModelInfo | None, weight: float) -> dict[str, Any] | None:
+    """Which teacher the targets came from, how much of them, and how good it was (for meta.json)."""
+    if info is None:
+        return None
+    return {
+        "teacher": info.name,
+        "weight": float(weight),
+        "target": f"{weight:g} x the teacher's scores (its TTA and members as registered) + {1 - weight:g} x one-hot",
+        "teacher_accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
     }
 
 
