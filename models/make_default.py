@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 from itertools import product
 from pathlib import Path
@@ -78,18 +77,28 @@ def bias_vector(bias: dict[str, float]) -> np.ndarray:
 
 
 def ship(trained: Path, name: str) -> Path:
-    """Copy a trained model into models/<name>/ with FER2013's framing in its meta.json."""
+    """Copy a trained model into models/<name>/ with FER2013's framing in its meta.json.
+
+    A model.keras already there with the same weights is kept as it is: Keras writes a new
+    zip (new timestamps) on every save, and each one would be another 5 MB in git's history.
+    """
     target = MODELS / name
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir()
+    target.mkdir(exist_ok=True)
     # Without the optimizer's state (a third of the file size, and a training-only loss function).
     keras = import_keras()
-    keras.models.load_model(trained / "model.keras", compile=False).save(target / "model.keras")
+    model = keras.models.load_model(trained / "model.keras", compile=False)
+    shipped = target / "model.keras"
+    if not (shipped.exists() and same_weights(keras.models.load_model(shipped, compile=False), model)):
+        model.save(shipped)
     meta = json.loads((trained / "meta.json").read_text())
     meta.update({"name": name, "framing": FER2013.as_meta(), "inference": {"tta": "none"}})
     registry.write_meta(target, meta)
     return target
+
+
+def same_weights(a: object, b: object) -> bool:
+    wa, wb = a.get_weights(), b.get_weights()  # type: ignore[attr-defined]
+    return len(wa) == len(wb) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(wa, wb, strict=True))
 
 
 def with_tta(name: str, tta: str, log_bias: dict[str, float] | None = None, quantization: str | None = None) -> None:

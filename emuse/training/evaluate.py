@@ -71,7 +71,6 @@ def evaluate_arrays(model: Any, x: np.ndarray, y: np.ndarray, labels: tuple[str,
 def evaluate(
     model: str | Path | None, data_path: str | Path, split: str = "test", root: Path | None = None
 ) -> dict[str, Any]:
-    """Evaluate a registered model (name or folder) on ``split`` of a data set (CSV, folders, zip)."""
     """Evaluate a registered model (name or folder) on ``split`` of a data set (CSV, folders, zip).
 
     Faces are scored by :class:`~emuse.vision.classifier.EmotionClassifier`, the class the Live
