@@ -128,7 +128,7 @@ def resume_button(job: jobs.Job) -> None:
 
 
 def train_form(busy: bool) -> None:
-    """Choose data, architecture, epochs, batch size and a name; start a training job.
+    """Choose data, architecture, epochs, batch size, a name and a teacher; start a training job.
 
     The form is drawn even while a job runs (its button disabled): a widget that is not drawn
     loses its value, which is how the form used to forget the person's choices after every job.
@@ -146,8 +146,18 @@ def train_form(busy: bool) -> None:
         epochs = col1.number_input("Epochs (at most)", 1, 1000, 30, key="train_epochs")
         batch_size = col2.number_input("Batch size", 1, 1024, 64, key="train_batch")
         name = col3.text_input("Model name", placeholder="automatic", key="train_name")
+        teacher = st.selectbox(
+            "Learn from a teacher (distillation)",
+            [None, *(info.name for info in registry.list_models())],
+            format_func=lambda model: "no teacher: the labels only" if model is None else model,
+            help="Half of each training target becomes this model's scores for the face: how much of each "
+            "emotion it sees, which a one-word label cannot say. Scoring the faces first takes about a minute.",
+            key="train_teacher",
+        )
         if st.form_submit_button("Start training", type="primary", disabled=busy):
             request = {"kind": "train", "arch": arch, "epochs": int(epochs), "batch_size": int(batch_size)}
+            if teacher:
+                request["teacher"] = teacher
             try:
                 request["name"] = registry.check_name(name) if name.strip() else None
                 start(request, path, upload)

@@ -159,6 +159,10 @@ def test_start_training_starts_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert any("model **good_model**" in s.value for s in at.success)
     assert at.number_input(key="train_epochs").value == 3  # the form keeps what was chosen after the job
 
+    at.selectbox(key="train_teacher").select("good_model")
+    at.button(key="FormSubmitter:train_form-Start training").click().run()
+    assert started[-1]["teacher"] == "good_model"
+
 
 def test_page_renders_without_tensorflow() -> None:
     code = (
