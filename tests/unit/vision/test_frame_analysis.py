@@ -35,8 +35,14 @@ def test_reorder_scores_maps_by_name_not_position() -> None:
 def test_shipped_model_is_registered_with_provenance() -> None:
     default = registry.resolve(None)
     assert default.name == "emuse_resnet_ensemble"
-    assert [name for name, _ in default.members] == ["emuse_resnet_b", "emuse_resnet", "fer2013_mini_xception"]
-    for name, seed in (("emuse_resnet", 1234), ("emuse_resnet_b", 777)):
+    assert sorted(name for name, _ in default.members) == [
+        "emuse_resnet",
+        "emuse_resnet_b",
+        "emuse_resnet_kd",
+        "fer2013_mini_xception",
+    ]
+    assert registry.resolve("emuse_resnet_kd").meta["distillation"]["teacher"] == "emuse_resnet_ensemble"
+    for name, seed in (("emuse_resnet", 1234), ("emuse_resnet_b", 777), ("emuse_resnet_kd", 4242)):
         ours = registry.resolve(name).meta
         assert ours["data"]["sha256"] == "a238ccaa3a7841321e58c2f8a46e26a2bb552abd29c5ed707bbfa7f29d4cefa8"
         assert ours["command"].startswith("python -m emuse train") and ours["seed"] == seed
