@@ -17,6 +17,8 @@ The teacher is typically the shipped ensemble: one network that learns from thre
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from emuse import registry
@@ -49,3 +51,15 @@ def soft_targets(teacher: str, x: np.ndarray, y: np.ndarray, weight: float) -> n
     # An int8 network's scores come in steps of 1/256 and need not sum to 1.
     scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
     return (weight * scores + (1 - weight) * one_hot(y)).astype(np.float32)
+
+
+def describe(info: registry.ModelInfo | None, weight: float) -> dict[str, Any] | None:
+    """Which teacher the targets came from, how much of them, and how good it was (for meta.json)."""
+    if info is None:
+        return None
+    return {
+        "teacher": info.name,
+        "weight": float(weight),
+        "target": f"{weight:g} x the teacher's scores (its TTA and members as registered) + {1 - weight:g} x one-hot",
+        "teacher_accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
+    }

@@ -40,7 +40,7 @@ from emuse.training import architectures
 from emuse.training.data import FerData
 from emuse.training.data_cache import load_cached
 from emuse.training.dataset import class_weights, make_dataset
-from emuse.training.distill import check_weight, one_hot, soft_targets
+from emuse.training.distill import check_weight, describe, one_hot, soft_targets
 from emuse.training.evaluate import evaluate_arrays, load_model, split_name
 
 
@@ -271,7 +271,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             "optimizer": arch.optimizer,
             "learning_rate": float(cfg.learning_rate or arch.learning_rate),
             "initialized_from": _init_description(init_from),
-            "distillation": _distill_description(teacher, cfg.teacher_weight),
+            "distillation": describe(teacher, cfg.teacher_weight),
             "precision": "mixed_bfloat16 (saved as float32)" if cfg.mixed_precision else "float32",
             "label_smoothing": arch.label_smoothing,
             "batch_size": int(cfg.batch_size),
@@ -331,18 +331,6 @@ def _init_description(info: registry.ModelInfo | None) -> dict[str, Any] | None:
         "training_time_s": info.meta.get("training_time_s"),
         "command": info.meta.get("command"),
         "accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
-    }
-
-
-def _distill_description(info: registry.ModelInfo | None, weight: float) -> dict[str, Any] | None:
-    """Which teacher the targets came from, how much of them, and how good it was (for meta.json)."""
-    if info is None:
-        return None
-    return {
-        "teacher": info.name,
-        "weight": float(weight),
-        "target": f"{weight:g} x the teacher's scores (its TTA and members as registered) + {1 - weight:g} x one-hot",
-        "teacher_accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
     }
 
 
