@@ -17,6 +17,7 @@ The teacher is typically the shipped ensemble: one network that learns from thre
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,11 +42,10 @@ def check_weight(weight: float) -> None:
         )
 
 
-def soft_targets(teacher: str, x: np.ndarray, y: np.ndarray, weight: float) -> np.ndarray:
+def soft_targets(teacher: str | Path, x: np.ndarray, y: np.ndarray, weight: float) -> np.ndarray:
     """(N, 7) training targets: ``weight`` of the registered ``teacher``'s scores on faces ``x``, the rest labels."""
     check_weight(weight)
-    info = registry.resolve(teacher)
-    classifier = EmotionClassifier(info.path)
+    classifier = EmotionClassifier(teacher)
     classifier.wait_ready()
     scores = classifier_scores(classifier, x)
     # An int8 network's scores come in steps of 1/256 and need not sum to 1.

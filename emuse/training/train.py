@@ -160,7 +160,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
         checkpoints.mkdir(parents=True, exist_ok=True)
         if teacher is not None:
             listener.phase("scoring with the teacher")
-            train_y = soft_targets(str(teacher.path), train_split.x, train_split.y, cfg.teacher_weight)
+            train_y = soft_targets(teacher.path, train_split.x, train_split.y, cfg.teacher_weight)
             val_y = one_hot(val_split.y)
         else:
             train_y, val_y = train_split.y, val_split.y
