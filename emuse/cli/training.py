@@ -64,6 +64,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="share of each target that is the teacher's scores, the rest the label (default 0.5, at most 0.5)",
     )
     train.add_argument(
+        "--mixup",
+        type=float,
+        default=0.0,
+        metavar="ALPHA",
+        help="blend training faces in pairs, Beta(ALPHA, ALPHA) (0: off, the default; 0.2 is usual; at most 1)",
+    )
+    train.add_argument(
         "--mixed-precision",
         action="store_true",
         help="compute in bfloat16, about 1.4x faster on CPUs with AVX-512 BF16; the saved model is float32",
@@ -138,6 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         mixed_precision=args.mixed_precision,
         teacher=args.teacher,
         teacher_weight=args.teacher_weight,
+        mixup=args.mixup,
         command=shlex.join(["python", "-m", "emuse", *sys.argv[1:]]),
     )
     try:

@@ -38,6 +38,35 @@ def augmenter(seed: int = 1234, random_erasing: bool = False) -> Any:
     return keras.Sequential(stack, name="augment")
 
 
+def check_mixup(alpha: float) -> None:
+    """Refuse a mixup strength outside 0 (off) .. 1 (Beta(1, 1): any blend)."""
+    if not 0 <= float(alpha) <= 1:
+        raise ValueError(f"mixup alpha must be between 0 (off) and 1, got {alpha}")
+
+
+def mixup(batch_x: Any, batch_y: Any, alpha: float) -> tuple[Any, Any]:
+    """Blend each face with another face of the batch, and its (N, 7) target likewise (Zhang et al. 2018).
+
+    The share ``lam`` of each face's own image is drawn from Beta(alpha, alpha) and folded to at least
+    one half, so a blended face is still mostly itself and its target's largest entry stays its label.
+    Blends are a regulariser against memorising 28k faces: the resnets reached 77-81% train accuracy
+    against 66-67% on PublicTest without it.
+    """
+    import tensorflow as tf
+
+    count = tf.shape(batch_x)[0]
+    first = tf.random.gamma([count], alpha)
+    second = tf.random.gamma([count], alpha)
+    lam = first / tf.maximum(first + second, 1e-12)
+    lam = tf.maximum(lam, 1 - lam)
+    partner = tf.random.shuffle(tf.range(count))
+    x_lam = tf.reshape(lam, (-1, 1, 1, 1))
+    y_lam = tf.reshape(lam, (-1, 1))
+    mixed_x = x_lam * batch_x + (1 - x_lam) * tf.gather(batch_x, partner)
+    mixed_y = y_lam * batch_y + (1 - y_lam) * tf.gather(batch_y, partner)
+    return mixed_x, mixed_y
+
+
 def make_dataset(
     x: np.ndarray,
     y: np.ndarray,
@@ -48,11 +77,16 @@ def make_dataset(
     seed: int = 1234,
     augment: bool = True,
     random_erasing: bool = False,
+    mixup_alpha: float = 0.0,
 ) -> Any:
     """Batches of (float32 raw pixels (B, S, S, 1), labels); shuffled and augmented when ``training``.
 
-    ``y`` is (N,) class indexes, or (N, 7) float targets when distilling (see :mod:`emuse.training.distill`).
+    ``y`` is (N,) class indexes, or (N, 7) float targets when distilling (see :mod:`emuse.training.distill`)
+    or blending faces (``mixup_alpha`` above 0, training only: see :func:`mixup`).
     """
+    check_mixup(mixup_alpha)
+    if training and mixup_alpha and np.ndim(y) != 2:
+        raise ValueError("mixup blends targets: pass (N, 7) target rows, not class indexes")
     import_keras()
     import tensorflow as tf
 
@@ -75,6 +109,8 @@ def make_dataset(
     if training and augment:
         layers = augmenter(seed, random_erasing)
         ds = ds.map(lambda bx, by: (layers(bx, training=True), by), num_parallel_calls=tf.data.AUTOTUNE)
+    if training and mixup_alpha:
+        ds = ds.map(lambda bx, by: mixup(bx, by, float(mixup_alpha)), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

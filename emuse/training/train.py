@@ -39,7 +39,7 @@ from emuse.quiet import import_keras
 from emuse.training import architectures
 from emuse.training.data import FerData
 from emuse.training.data_cache import load_cached
-from emuse.training.dataset import class_weights, make_dataset
+from emuse.training.dataset import check_mixup, class_weights, make_dataset
 from emuse.training.distill import check_weight, describe, one_hot, soft_targets
 from emuse.training.evaluate import evaluate_arrays, load_model, split_name
 
@@ -99,6 +99,8 @@ class TrainConfig:
     teacher: str | None = None
     #: How much of each training target is the teacher's scores (the rest is the label); at most 0.5.
     teacher_weight: float = 0.5
+    #: Mixup's Beta(alpha, alpha) (0: off): training faces blended in pairs, targets likewise.
+    mixup: float = 0.0
 
     def check(self) -> None:
         architectures.get(self.arch)
@@ -110,6 +112,7 @@ class TrainConfig:
             raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
         if self.teacher:
             check_weight(self.teacher_weight)
+        check_mixup(self.mixup)
 
     def model_name(self) -> str:
         return self.name or f"{self.arch}_{datetime.now(UTC):%Y%m%d_%H%M%S}"
@@ -158,12 +161,13 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
                 "add --resume to go on with it, or delete that folder to start again"
             )
         checkpoints.mkdir(parents=True, exist_ok=True)
+        soft_labels = teacher is not None or cfg.mixup > 0
+        train_y, val_y = train_split.y, val_split.y
         if teacher is not None:
             listener.phase("scoring with the teacher")
             train_y = soft_targets(teacher.path, train_split.x, train_split.y, cfg.teacher_weight)
-            val_y = one_hot(val_split.y)
-        else:
-            train_y, val_y = train_split.y, val_split.y
+        if soft_labels:
+            train_y, val_y = (train_y if train_y.ndim == 2 else one_hot(train_y)), one_hot(val_y)
 
         keras.utils.set_random_seed(cfg.seed)
         batches = math.ceil(len(train_split) / cfg.batch_size)
@@ -174,7 +178,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
         try:
             steps = batches * int(cfg.epochs)
             model = architectures.build(
-                cfg.arch, total_steps=steps, learning_rate=cfg.learning_rate, soft_labels=teacher is not None
+                cfg.arch, total_steps=steps, learning_rate=cfg.learning_rate, soft_labels=soft_labels
             )
         finally:
             keras.mixed_precision.set_global_policy("float32")
@@ -188,6 +192,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             seed=cfg.seed,
             augment=cfg.augment,
             random_erasing=arch.random_erasing,
+            mixup_alpha=cfg.mixup,
         )
         val_ds = make_dataset(val_split.x, val_y, cfg.batch_size, training=False)
         mode = "max" if arch.monitor.endswith("accuracy") else "min"
@@ -254,6 +259,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
                 "augmentation": (
                     "flip, ±10° rotation, ±10% shift and zoom, ±20% contrast"
                     + (", random erasing" if arch.random_erasing else "")
+                    + (f", mixup (alpha {cfg.mixup:g})" if cfg.mixup else "")
                     if cfg.augment
                     else "none"
                 ),
