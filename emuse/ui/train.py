@@ -127,8 +127,12 @@ def resume_button(job: jobs.Job) -> None:
         st.rerun()
 
 
+#: Mixup strengths offered (Beta(alpha, alpha)); 0.2 is the usual choice for image classification.
+MIXUP_CHOICES = (0.0, 0.2, 0.4)
+
+
 def train_form(busy: bool) -> None:
-    """Choose data, architecture, epochs, batch size, a name and a teacher; start a training job.
+    """Choose data, architecture, epochs, batch size, a name, a teacher and mixup; start a training job.
 
     The form is drawn even while a job runs (its button disabled): a widget that is not drawn
     loses its value, which is how the form used to forget the person's choices after every job.
@@ -146,7 +150,8 @@ def train_form(busy: bool) -> None:
         epochs = col1.number_input("Epochs (at most)", 1, 1000, 30, key="train_epochs")
         batch_size = col2.number_input("Batch size", 1, 1024, 64, key="train_batch")
         name = col3.text_input("Model name", placeholder="automatic", key="train_name")
-        teacher = st.selectbox(
+        col1, col2 = st.columns([2, 1])
+        teacher = col1.selectbox(
             "Learn from a teacher (distillation)",
             [None, *(info.name for info in registry.list_models())],
             format_func=lambda model: "no teacher: the labels only" if model is None else model,
@@ -154,10 +159,20 @@ def train_form(busy: bool) -> None:
             "emotion it sees, which a one-word label cannot say. Scoring the faces first takes about a minute.",
             key="train_teacher",
         )
+        mixup = col2.selectbox(
+            "Blend faces (mixup)",
+            MIXUP_CHOICES,
+            format_func=lambda alpha: "off" if not alpha else f"alpha {alpha:g}",
+            help="Each training face is blended with another, and its target likewise: a regulariser for "
+            "long runs, which otherwise learn the training faces by heart.",
+            key="train_mixup",
+        )
         if st.form_submit_button("Start training", type="primary", disabled=busy):
             request = {"kind": "train", "arch": arch, "epochs": int(epochs), "batch_size": int(batch_size)}
             if teacher:
                 request["teacher"] = teacher
+            if mixup:
+                request["mixup"] = float(mixup)
             try:
                 request["name"] = registry.check_name(name) if name.strip() else None
                 start(request, path, upload)

@@ -162,6 +162,11 @@ def test_start_training_starts_a_job(tmp_path: Path, monkeypatch: pytest.MonkeyP
     at.selectbox(key="train_teacher").select("good_model")
     at.button(key="FormSubmitter:train_form-Start training").click().run()
     assert started[-1]["teacher"] == "good_model"
+    assert "mixup" not in started[-1]  # off unless chosen
+
+    at.selectbox(key="train_mixup").select(0.2)
+    at.button(key="FormSubmitter:train_form-Start training").click().run()
+    assert started[-1]["mixup"] == 0.2 and started[-1]["teacher"] == "good_model"
 
 
 def test_page_renders_without_tensorflow() -> None:
