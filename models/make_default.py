@@ -51,7 +51,7 @@ from emuse.training.evaluate import classifier_scores, evaluate
 from emuse.training.metrics import classification_metrics
 from emuse.vision import litert
 from emuse.vision.bench import ms_per_face
-from emuse.vision.calibration import shift_log_scores
+from emuse.vision.calibration import log_scores
 from emuse.vision.classifier import EmotionClassifier, resized
 from emuse.vision.framing import FER2013
 
@@ -230,9 +230,11 @@ def main() -> None:
         for ttas in product(*[("none", "mirror") if i in used else ("none",) for i in range(len(names))]):
             mixed = sum(weights[i] * scored[(names[i], ttas[i])][0] for i in used)
             ms = sum(scored[(names[i], ttas[i])][1] for i in used)
+            # The class the biased scores pick, without their softmax: 0.25 ms instead of 1.3 a candidate,
+            # which five networks' ~700,000 candidates need.
+            logs = log_scores(mixed)
             for bias in BIASES:
-                scores = shift_log_scores(mixed, bias_vector(bias))
-                metrics = classification_metrics(val.y, scores.argmax(axis=1))
+                metrics = classification_metrics(val.y, (logs + bias_vector(bias)).argmax(axis=1))
                 rows.append(
                     {
                         "members": {name: [weights[i], ttas[i]] for i, name in enumerate(names)},

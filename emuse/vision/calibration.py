@@ -34,7 +34,11 @@ PENALTY = 3.0
 _EPS = 1e-6
 
 
-def _log(scores: np.ndarray) -> np.ndarray:
+def log_scores(scores: np.ndarray) -> np.ndarray:
+    """Logs of the scores renormalised to sum to 1 (floored, so a 0 from an int8 network stays finite).
+
+    ``argmax(log_scores(s) + bias)`` is the class :func:`shift_log_scores` picks, without its softmax.
+    """
     scores = np.clip(np.asarray(scores, dtype=np.float64), _EPS, None)
     return np.log(scores / scores.sum(axis=-1, keepdims=True))
 
@@ -48,7 +52,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 def shift_log_scores(scores: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Scores with ``bias`` added to their logs, renormalised: the one operation behind a person's
     calibration and a model's own per-class bias (``meta.json`` ``inference.log_bias``)."""
-    return _softmax(_log(scores) + bias)
+    return _softmax(log_scores(scores) + bias)
 
 
 class Calibration:
@@ -91,7 +95,7 @@ class Calibration:
         if not self._labels:
             self.bias = np.zeros(len(EMOTIONS))
             return self.bias
-        z = _log(np.stack(self._scores))
+        z = log_scores(np.stack(self._scores))
         labels = np.asarray(self._labels)
         rows = np.arange(len(labels))
         bias = self.bias.copy()
@@ -118,7 +122,7 @@ class Calibration:
     def uncalibrate(self, scores: Sequence[float]) -> np.ndarray:
         """The classifier's own scores behind calibrated ones (exact for one frame; the smoothed mood is near)."""
         vector = np.asarray(scores, dtype=np.float64)
-        return vector if not self._labels else _softmax(_log(vector) - self.bias)
+        return vector if not self._labels else _softmax(log_scores(vector) - self.bias)
 
     def reset(self) -> None:
         """Forget every correction."""
