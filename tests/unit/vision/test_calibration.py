@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emuse.labels import EMOTIONS
-from emuse.vision.calibration import CAP, Calibration
+from emuse.vision.calibration import CAP, Calibration, log_scores, shift_log_scores
 from emuse.vision.frame_analysis import FrameAnalyzer
 
 N, S = EMOTIONS.index("neutral"), EMOTIONS.index("sad")
@@ -93,3 +93,16 @@ def test_the_analyzer_applies_the_sessions_calibration_to_a_real_face(classifier
     # penalty keep five corrections from overruling that (angry 33% after them, neutral 40%).
     assert face.scores[EMOTIONS.index(wanted)] > 2 * raw.scores[EMOTIONS.index(wanted)]
     assert face.emotion == wanted or face.scores[EMOTIONS.index(raw.emotion)] < raw.scores[EMOTIONS.index(raw.emotion)]
+
+
+def test_biased_log_scores_pick_the_class_the_shifted_scores_pick() -> None:
+    """make_default.py ranks ~700k candidates by argmax(log_scores + bias) instead of the softmax."""
+    scores = faces(CONFUSED, 2000, seed=5)
+    scores[:10] = 0.0
+    scores[:10, S] = 1.0  # an int8 network's hard zeros stay finite
+    bias = np.array([0.0, 0.5, 0.2, 0.0, -0.3, 0.0, 0.4])
+    logs = log_scores(scores)
+    assert np.isfinite(logs).all()
+    picked = (logs + bias).argmax(axis=1)
+    assert (picked == shift_log_scores(scores, bias).argmax(axis=1)).all()
+    assert (picked != scores.argmax(axis=1)).sum() > 100  # the bias really moves decisions
