@@ -39,10 +39,13 @@ def test_shipped_model_is_registered_with_provenance() -> None:
         "emuse_resnet",
         "emuse_resnet_b",
         "emuse_resnet_kd",
+        "emuse_resnet_mix",
         "fer2013_mini_xception",
     ]
     assert registry.resolve("emuse_resnet_kd").meta["distillation"]["teacher"] == "emuse_resnet_ensemble"
-    for name, seed in (("emuse_resnet", 1234), ("emuse_resnet_b", 777), ("emuse_resnet_kd", 4242)):
+    assert registry.resolve("emuse_resnet_mix").meta["config"]["mixup"] == 0.2
+    seeds = (("emuse_resnet", 1234), ("emuse_resnet_b", 777), ("emuse_resnet_kd", 4242), ("emuse_resnet_mix", 2027))
+    for name, seed in seeds:
         ours = registry.resolve(name).meta
         assert ours["data"]["sha256"] == "a238ccaa3a7841321e58c2f8a46e26a2bb552abd29c5ed707bbfa7f29d4cefa8"
         assert ours["command"].startswith("python -m emuse train") and ours["seed"] == seed
