@@ -13,9 +13,11 @@ are then averaged in memory, so each TTA mode costs no extra network calls here:
 For the ensemble the members keep the default's weights and log-score bias, all in the
 same mode. Measured 2026-12-02 (``benchmarks/results/tta_views.json``): shifts help a
 network alone (``emuse_resnet`` 67.7% mirrored, 68.4% with ten views; the ``fer`` model
-66.2% and 67.3%) but not the ensemble (70.1% mirrored, 69.6% with ten views): averaging
-four networks already smooths what averaging shifted views smooths, so five times the
-network calls buy nothing and the default stays on mirror TTA.
+66.2% and 67.3%) but not the ensemble: the four-network default of that morning scored
+70.1% mirrored and 69.6% with ten views; the five-network default 69.9% with all members
+mirrored and 69.9% with ten views (70.2% as registered, some members without TTA).
+Averaging networks already smooths what averaging shifted views smooths, so five times
+the network calls buy nothing and the members stay on mirror TTA or none.
 
     python benchmarks/tta_views.py [--data ../shared/fer2013/fer2013-train-val.zip]
 """
