@@ -280,7 +280,7 @@ def main() -> None:
     if registry.resolve(default).meta["metrics"]["accuracy"] > fer_accuracy:
         atomic_write_bytes(MODELS / registry.DEFAULT_FILE, f"{default}\n".encode())
     results = ROOT / "benchmarks" / "results" / "model_choice.json"
-    # The best 30, and the best 300 unbiased ones (four networks make ~10,000 unbiased rows: 1.7 MB).
+    # The best 30, and the best 300 unbiased ones (five networks make ~14,000 unbiased rows: 2.5 MB).
     kept = rows[:30] + [row for row in rows[30:] if not row["log_bias"]][:300]
     summary = {
         "chosen": default,
