@@ -54,7 +54,11 @@ def soft_targets(teacher: str | Path, x: np.ndarray, y: np.ndarray, weight: floa
 
 
 def describe(info: registry.ModelInfo | None, weight: float) -> dict[str, Any] | None:
-    """Which teacher the targets came from, how much of them, and how good it was (for meta.json)."""
+    """Which teacher the targets came from, how much of them, and how good it was (for meta.json).
+
+    An ensemble teacher's members and weights are copied, not just its name: the shipped default is
+    re-chosen whenever a network joins, so the name alone would later point at a different model.
+    """
     if info is None:
         return None
     return {
@@ -62,4 +66,5 @@ def describe(info: registry.ModelInfo | None, weight: float) -> dict[str, Any] |
         "weight": float(weight),
         "target": f"{weight:g} x the teacher's scores (its TTA and members as registered) + {1 - weight:g} x one-hot",
         "teacher_accuracy": (info.meta.get("metrics") or {}).get("accuracy"),
+        "teacher_members": [{"model": name, "weight": w} for name, w in info.members] or None,
     }

@@ -11,7 +11,7 @@ from emuse import registry
 from emuse.training import synthetic
 from emuse.training.data import load
 from emuse.training.dataset import make_dataset
-from emuse.training.distill import check_weight, one_hot, soft_targets
+from emuse.training.distill import check_weight, describe, one_hot, soft_targets
 from emuse.training.evaluate import classifier_scores
 from emuse.training.train import TrainConfig, train
 from emuse.vision.classifier import EmotionClassifier
@@ -73,6 +73,7 @@ def test_a_distilled_run_records_its_teacher(fer_csv: Path, tmp_path: Path) -> N
     result = train(cfg, models_root=tmp_path)
     meta = result.info.meta
     assert meta["distillation"]["teacher"] == "fer2013_mini_xception"
+    assert meta["distillation"]["teacher_members"] is None  # one network: its name says it all
     assert meta["distillation"]["weight"] == 0.4
     assert meta["config"]["teacher"] == "fer2013_mini_xception"
     assert 0 <= result.metrics["accuracy"] <= 1
@@ -85,3 +86,12 @@ def test_an_unknown_teacher_is_refused_naming_it(fer_csv: Path, tmp_path: Path) 
     cfg = TrainConfig(data=str(fer_csv), arch="emuse_resnet", epochs=1, name="student", teacher="no_such_model")
     with pytest.raises(registry.ModelError, match="no_such_model"):
         train(cfg, models_root=tmp_path)
+
+
+def test_an_ensemble_teachers_members_are_recorded_as_they_were() -> None:
+    """The default is re-chosen when a network joins; the student's meta keeps the teacher it really had."""
+    teacher = registry.resolve("emuse_resnet_ensemble")
+    record = describe(teacher, 0.5)
+    assert record["teacher_members"] == [{"model": name, "weight": w} for name, w in teacher.members]
+    assert len(record["teacher_members"]) >= 2 and record["teacher_accuracy"] == teacher.meta["metrics"]["accuracy"]
+    assert describe(None, 0.5) is None
