@@ -30,12 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from emuse import registry
 from emuse.files import atomic_write_bytes
-from emuse.labels import EMOTIONS
 from emuse.training.data import load
+from emuse.training.evaluate import classifier_scores
 from emuse.vision.calibration import shift_log_scores
-from emuse.vision.classifier import EmotionClassifier, resized
+from emuse.vision.classifier import EmotionClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIFTS = {"left": (-2, 0), "right": (2, 0), "up": (0, -2), "down": (0, 2)}
@@ -56,27 +55,18 @@ def shifted(faces: np.ndarray, dx: int, dy: int) -> np.ndarray:
 
 
 def views(faces: np.ndarray) -> dict[str, np.ndarray]:
+    """Every view of the faces, each a contiguous array (OpenCV resizes no mirrored, negative-stride view)."""
     found = {"face": faces, "mirror": faces[:, :, ::-1]}
     for name, (dx, dy) in SHIFTS.items():
         found[name] = shifted(faces, dx, dy)
         found[f"mirror {name}"] = found[name][:, :, ::-1]
-    return found
+    return {view: np.ascontiguousarray(x) for view, x in found.items()}
 
 
-def network_scores(name: str, faces: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def network_scores(classifier: EmotionClassifier, faces: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The network's scores for every view, as registered but without its own TTA and bias."""
-    classifier = EmotionClassifier(name)
-    classifier.wait_ready()
     classifier.tta, classifier.log_bias = "none", np.zeros_like(classifier.log_bias)
-    return {
-        view: np.concatenate(
-            [
-                classifier.predict_batch(resized(np.ascontiguousarray(x[i : i + 512]), classifier.size))
-                for i in range(0, len(x), 512)
-            ]
-        )
-        for view, x in faces.items()
-    }
+    return {view: classifier_scores(classifier, x) for view, x in faces.items()}
 
 
 def main() -> None:
@@ -85,11 +75,13 @@ def main() -> None:
     args = parser.parse_args()
 
     val = load(args.data).split("val")
-    default = registry.resolve(None)
-    members = default.members or [(default.name, 1.0)]
-    bias = np.array([(default.meta.get("inference") or {}).get("log_bias", {}).get(e, 0.0) for e in EMOTIONS])
+    default = EmotionClassifier(None)
+    default.wait_ready()
+    bias = default.log_bias.copy()  # before a lone network's own bias is switched off below
+    networks = default.members or [(default, 1.0)]
     faces = views(val.x)
-    scored = {name: network_scores(name, faces) for name, _ in members}
+    scored = {network.name: network_scores(network, faces) for network, _ in networks}
+    members = [(network.name, weight) for network, weight in networks]
 
     def accuracy(scores: np.ndarray) -> float:
         return round(float((scores.argmax(axis=1) == val.y).mean()), 4)
