@@ -11,7 +11,8 @@ Training resumes: with a ``checkpoint_dir`` every epoch leaves the model, the
 optimizer state and the epoch number there (Keras' ``BackupAndRestore``), plus the
 best epoch's weights and the per-epoch log, so a run killed at epoch 17 of 32 goes on
 at epoch 18 with ``resume=True`` and ends with the same schedule and the same choice
-of best epoch as an uninterrupted run. The folder is deleted once the model is saved.
+of best epoch as an uninterrupted run (:mod:`emuse.training.checkpoints`). The folder is
+deleted once the model is saved.
 
 Progress and cancellation go through a :class:`TrainListener`, so the same function
 serves the CLI (prints), the notebook and the background job (writes status.json).
@@ -19,24 +20,21 @@ serves the CLI (prints), the notebook and the background job (writes status.json
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import math
 import os
 import platform
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from emuse import config, registry
-from emuse.files import locked
 from emuse.labels import EMOTIONS
 from emuse.quiet import import_keras
 from emuse.training import architectures
+from emuse.training.checkpoints import best_epoch_of, checkpoint_path, read_epoch_log, restore_best_score, sole_run
 from emuse.training.data import FerData
 from emuse.training.data_cache import load_cached
 from emuse.training.dataset import check_mixup, class_weights, make_dataset
@@ -118,11 +116,6 @@ class TrainConfig:
         return self.name or f"{self.arch}_{datetime.now(UTC):%Y%m%d_%H%M%S}"
 
 
-def checkpoint_path(cfg: TrainConfig, name: str) -> Path:
-    """The run's checkpoint folder: ``cfg.checkpoint_dir`` or one per model name under the data folder."""
-    return Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else config.data_dir() / "checkpoints" / name
-
-
 @dataclass
 class TrainResult:
     info: registry.ModelInfo
@@ -152,8 +145,8 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
     listener.phase("building model")
     keras = import_keras()
 
-    checkpoints = checkpoint_path(cfg, name)
-    with _sole_run(checkpoints):
+    checkpoints = checkpoint_path(cfg.checkpoint_dir, name)
+    with sole_run(checkpoints):
         resuming = cfg.resume and (checkpoints / "epochs.csv").exists()
         if not cfg.resume and checkpoints.exists() and any(checkpoints.iterdir()):
             raise ValueError(
@@ -214,7 +207,7 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
                 ),
             )
         if resuming:
-            _restore_best_score(callbacks[1], checkpoints / "epochs.csv", arch.monitor)
+            restore_best_score(callbacks[1], checkpoints / "epochs.csv", arch.monitor)
 
         listener.phase("training")
         fit_started = time.monotonic()
@@ -231,8 +224,8 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
             raise TrainingCancelled(
                 "training was cancelled; the checkpoint is kept: resume it or delete " + str(checkpoints)
             )
-        logs = _read_epoch_log(checkpoints / "epochs.csv")
-        best_epoch = _best_epoch(logs, arch.monitor)
+        logs = read_epoch_log(checkpoints / "epochs.csv")
+        best_epoch = best_epoch_of(logs, arch.monitor)
         if best_file.exists():
             model.load_weights(best_file)
         if cfg.mixed_precision:  # the same weights in a float32 model: what is evaluated is what is shipped
@@ -300,23 +293,6 @@ def train(cfg: TrainConfig, listener: TrainListener | None = None, models_root: 
         return TrainResult(info=info, metrics=metrics, history=logs)
 
 
-@contextlib.contextmanager
-def _sole_run(checkpoints: Path) -> Iterator[None]:
-    """Hold a run's checkpoint folder: a second live run of the same model is refused, not mixed into it.
-
-    (It happened: a restarted run and a forgotten one wrote the same folder's epochs.)
-    """
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(locked(checkpoints, wait=False))
-        except BlockingIOError:
-            raise ValueError(
-                f"another training run is using {checkpoints}: wait for it to finish or stop it, "
-                "or train under another --out name"
-            ) from None
-        yield
-
-
 def _initial_weights(info: registry.ModelInfo, arch: str) -> list[Any]:
     """The weights of the ``--init-from`` model, checked to be the architecture being trained."""
     if info.meta.get("architecture") != arch:
@@ -351,32 +327,6 @@ def _machine() -> str:
         pass
     system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     return f"{os.cpu_count()} CPU cores ({cpu}), {system}"
-
-
-def _read_epoch_log(path: Path) -> dict[str, list[float]]:
-    """The per-epoch figures CSVLogger wrote, across every process of a resumed run."""
-    if not path.exists():
-        return {}
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
-    return {k: [float(row[k]) for row in rows if row.get(k) not in (None, "")] for k in keys}
-
-
-def _best_epoch(logs: dict[str, list[float]], monitor: str) -> int:
-    """1-based epoch with the best ``monitor`` value (0 when nothing was logged)."""
-    values = logs.get(monitor, [])
-    if not values:
-        return 0
-    pick = max if monitor.endswith("accuracy") else min
-    return values.index(pick(values)) + 1
-
-
-def _restore_best_score(checkpoint: Any, log: Path, monitor: str) -> None:
-    """Tell a fresh ModelCheckpoint the best score so far, so a resumed run keeps the true best epoch."""
-    values = _read_epoch_log(log).get(monitor, [])
-    if values:
-        checkpoint.best = max(values) if monitor.endswith("accuracy") else min(values)
 
 
 def _progress(keras: Any, listener: TrainListener, batches: int) -> Any:
