@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from emuse import registry
 from emuse.vision.classifier import EmotionClassifier
 from tests.support.paths import ROOT
 
@@ -19,9 +20,17 @@ SHIPPED = ROOT / "models" / "fer2013_mini_xception"
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the shipped model, so converted .tflite files land in a temporary folder."""
+    """A private copy of the shipped model, so converted .tflite files land in a temporary folder.
+
+    The copy runs the float conversion whatever the shipped one's quantization (chosen per CPU by
+    ``models/make_default.py``): these tests compare LiteRT with Keras to 1e-4, and
+    ``tests/unit/test_shipped_models.py`` checks the shipped quantized files.
+    """
     root = tmp_path_factory.mktemp("models")
-    shutil.copytree(SHIPPED, root / "fer2013_mini_xception", ignore=shutil.ignore_patterns("*.tflite"))
+    copy = root / "fer2013_mini_xception"
+    shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("*.tflite"))
+    meta = registry.read_meta(copy).meta
+    registry.write_meta(copy, {**meta, "inference": {**meta.get("inference", {}), "quantization": "none"}})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EMUSE_MODELS_DIR", str(root))
         yield root

@@ -39,7 +39,6 @@ def test_shipped_model_is_registered_with_provenance() -> None:
         "emuse_resnet",
         "emuse_resnet_b",
         "emuse_resnet_kd",
-        "emuse_resnet_mix",
         "fer2013_mini_xception",
     ]
     assert registry.resolve("emuse_resnet_kd").meta["distillation"]["teacher"] == "emuse_resnet_ensemble"
