@@ -31,13 +31,8 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, 
     table always has seven rows; precision of a never-predicted class is 0 as well.
     """
     counts = confusion_counts(y_true, y_pred)
-    support = counts.sum(axis=1)
-    predicted = counts.sum(axis=0)
-    hits = np.diag(counts)
+    support, hits, precision, recall, f1 = _rates(counts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted > 0, hits / predicted, 0.0)
-        recall = np.where(support > 0, hits / support, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
         normalized = np.where(support[:, None] > 0, counts / support[:, None], 0.0)
     total = int(counts.sum())
     return {
@@ -72,10 +67,19 @@ def many_metrics(y_true: np.ndarray, predictions: np.ndarray, classes: int = len
     rows = len(predictions)
     cells = (np.arange(rows)[:, None] * classes + y_true[None, :]) * classes + predictions
     counts = np.bincount(cells.ravel(), minlength=rows * classes * classes).reshape(rows, classes, classes)
-    support, predicted = counts.sum(axis=2), counts.sum(axis=1)
-    hits = np.diagonal(counts, axis1=1, axis2=2)
+    _, hits, _, recall, f1 = _rates(counts)
+    return {"accuracy": hits.sum(axis=1) / max(len(y_true), 1), "macro_f1": f1.mean(axis=1), "recall": recall}
+
+
+def _rates(counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Support, hits, precision, recall and F1 per class of one (7, 7) confusion matrix or a stack of them.
+
+    A class with no images gets recall 0, a class never predicted precision 0 (and F1 0 when both are).
+    """
+    support, predicted = counts.sum(axis=-1), counts.sum(axis=-2)
+    hits = np.diagonal(counts, axis1=-2, axis2=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(predicted > 0, hits / predicted, 0.0)
         recall = np.where(support > 0, hits / support, 0.0)
         f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    return {"accuracy": hits.sum(axis=1) / max(len(y_true), 1), "macro_f1": f1.mean(axis=1), "recall": recall}
+    return support, hits, precision, recall, f1
